@@ -1,0 +1,35 @@
+# The two commands: `make run` (the demo, end to end) and `make test` (the whole suite).
+# Both create .venv from the pinned requirements on first use.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test install lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	bash scripts/run-demo.sh
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check dags include tests bench
+	$(BIN)/ruff check dags --select AIR
+
+bench: $(STAMP)
+	$(BIN)/python bench/geo.py
+	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/fetch.py
+	$(BIN)/python bench/extraction.py ../shared/data/extraction-dev
+
+clean:
+	rm -rf .airflow .demo data

@@ -1,0 +1,444 @@
+"""The run's stages as plain functions over files: what each Airflow task calls.
+
+One DAG run is one batch. Stages exchange data through Parquet files under
+``<data root>/_staging/<run_key>/`` and return only small references (strings,
+counts) that fit in XCom. A stage never fails the run for one bad feed, page or
+record: the failure is recorded as data (``feed_polls``, ``copies``) instead.
+
+    plan -> poll (per feed group) -> fetch (per group) -> extract (per group)
+         -> dedup -> tag countries -> publish
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+
+from newsingest import __version__
+from newsingest.config import FeedSpec, Settings, load_registry
+from newsingest.errors import ConfigError
+from newsingest.schema import ARTICLES, COPIES, FEED_POLLS, RAW_PAGES, SCHEMA_VERSION, TS, to_table
+from newsingest.state import DEDUP_INDEX, SITE_TEMPLATES, FeedStates
+from newsingest.store import Store, run_key
+
+log = logging.getLogger(__name__)
+
+STRINGS = pa.list_(pa.string())
+# Intermediate (staging) tables: internal, but typed so that stages agree.
+ENTRIES = pa.schema([
+    ("copy_id", pa.string()), ("feed_id", pa.string()), ("publisher", pa.string()),
+    ("publisher_country", pa.string()), ("feed_language", pa.string()),
+    ("entry_id", pa.string()), ("link", pa.string()), ("title", pa.string()),
+    ("summary", pa.string()), ("published_at", TS), ("categories", STRINGS),
+    ("authors", STRINGS),
+])
+PAGES = pa.schema([
+    *ENTRIES,
+    ("final_url", pa.string()), ("http_status", pa.int32()),
+    ("headers", pa.map_(pa.string(), pa.string())), ("fetched_at", TS),
+    ("body", pa.binary()), ("error_kind", pa.string()), ("error", pa.string()),
+])
+EXTRACTED = pa.schema([
+    *(f for f in PAGES if f.name not in ("body", "headers")),
+    ("ok", pa.bool_()), ("text", pa.string()), ("page_title", pa.string()),
+    ("page_authors", STRINGS), ("language", pa.string()), ("language_source", pa.string()),
+    ("page_published_at", TS), ("published_at_source", pa.string()),
+    ("canonical_url", pa.string()), ("tags", STRINGS), ("truncated", pa.bool_()),
+    ("extractor", pa.string()),
+])
+DEDUPED = pa.schema([
+    ("copy_id", pa.string()), ("cluster_id", pa.string()), ("rule", pa.string()),
+    ("similarity", pa.float32()), ("matched_id", pa.string()), ("is_canonical", pa.bool_()),
+    ("existing", pa.bool_()),
+])
+TAGGED = pa.schema([
+    ("copy_id", pa.string()), ("countries_mentioned", STRINGS), ("countries_about", STRINGS),
+    ("country_counts", ARTICLES.field("country_counts").type),
+    ("country_evidence", ARTICLES.field("country_evidence").type),
+])
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def copy_id_for(link: str) -> str:
+    """Stable id of one copy: a hash of its canonicalised link."""
+    from newsingest.urls import canonicalize_url
+
+    try:
+        key = canonicalize_url(link)
+    except Exception:  # noqa: BLE001 - an odd link still needs an id
+        key = link
+    return hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def domain_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host or None
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Who is running: the Airflow run id, its UTC date and the settings."""
+
+    run_id: str
+    run_date: str
+    settings: Settings = field(default_factory=Settings.from_env)
+
+    @property
+    def key(self) -> str:
+        return run_key(self.run_id)
+
+    @property
+    def store(self) -> Store:
+        return Store(self.settings.data_url)
+
+    @property
+    def staging(self) -> str:
+        return f"_staging/{self.key}"
+
+
+def _write(ctx: RunContext, name: str, schema: pa.Schema, rows: list[dict]) -> str:
+    rel = f"{ctx.staging}/{name}"
+    ctx.store.write_parquet(rel, pa.Table.from_pylist(rows, schema=schema))
+    return rel
+
+
+def _read(ctx: RunContext, rel: str) -> list[dict]:
+    return ctx.store.read_parquet(rel).to_pylist()
+
+
+# -- plan -------------------------------------------------------------------------------
+def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
+         group_size: int | None = None) -> list[dict[str, Any]]:
+    """Validate the registry, clear this run's staging area and split feeds into groups.
+
+    Feeds of one publisher stay in one group where possible, so per-host politeness
+    and per-site template learning see all of a site's pages together.
+    """
+    feeds = load_registry(ctx.settings.feeds_path)
+    if feed_ids:
+        known = {f.id for f in feeds}
+        unknown = sorted(set(feed_ids) - known)
+        if unknown:
+            raise ConfigError(f"unknown feed id(s) in params: {', '.join(unknown)}; "
+                              f"known: {', '.join(sorted(known))}")
+        feeds = [f for f in feeds if f.id in set(feed_ids)]
+    ctx.store.remove_tree(ctx.staging)
+    size = group_size or ctx.settings.feed_group_size
+    by_host: dict[str, list[FeedSpec]] = {}
+    for f in feeds:
+        by_host.setdefault(urlsplit(f.url).netloc, []).append(f)
+    groups: list[list[str]] = []
+    current: list[str] = []
+    for host_feeds in by_host.values():
+        if current and len(current) + len(host_feeds) > size:
+            groups.append(current)
+            current = []
+        current.extend(f.id for f in host_feeds)
+    if current:
+        groups.append(current)
+    return [{"index": i, "feeds": g} for i, g in enumerate(groups)]
+
+
+# -- poll -------------------------------------------------------------------------------
+def poll_group(ctx: RunContext, group: dict[str, Any], force: bool = False) -> str:
+    """Poll each feed of the group; write its feed_polls rows and its new entries."""
+    from newsingest.feeds import poll_feed
+    from newsingest.fetch import Fetcher, FetchPolicy
+
+    s = ctx.settings
+    specs = {f.id: f for f in load_registry(s.feeds_path)}
+    states = FeedStates.load(ctx.store, ctx.run_id)
+    polls: list[dict] = []
+    entries: list[dict] = []
+    new_states: dict[str, dict] = {}
+    with Fetcher(FetchPolicy.from_settings(s, max_bytes=s.max_feed_bytes)) as fetcher:
+        for fid in group["feeds"]:
+            spec = specs[fid]
+            now = utcnow()
+            try:
+                from newsingest.feeds import FeedState
+
+                prev = states.poll_state(fid)
+                outcome = poll_feed(spec, FeedState.from_dict(prev) if prev else None, fetcher,
+                                    now=now, max_entries=s.max_entries_per_feed, force=force)
+            except Exception as exc:  # noqa: BLE001 - a bug on one feed must not sink the group
+                log.error("feed %s: unexpected error\n%s", fid, traceback.format_exc())
+                polls.append({"feed_id": fid, "url": spec.url, "polled_at": now, "status": "error",
+                              "error_kind": "internal", "error": f"{type(exc).__name__}: {exc}"})
+                continue
+            new_states[fid] = outcome.state.to_dict()
+            fresh, seen_ids = [], set()
+            for e in outcome.entries:
+                if e.entry_id in seen_ids or not states.is_new(fid, e.entry_id):
+                    continue
+                seen_ids.add(e.entry_id)
+                fresh.append(e)
+            row = dict(outcome.row)
+            row.update(new_entries=len(fresh))
+            polls.append(row)
+            for e in fresh:
+                entries.append({
+                    "copy_id": copy_id_for(e.link), "feed_id": fid, "publisher": spec.publisher,
+                    "publisher_country": spec.country, "feed_language": spec.language,
+                    "entry_id": e.entry_id, "link": e.link, "title": e.title,
+                    "summary": e.summary, "published_at": e.published_at,
+                    "categories": list(e.categories), "authors": list(e.authors),
+                })
+    for row in polls:
+        row["run_id"] = ctx.run_id
+        row.setdefault("publisher", specs[row["feed_id"]].publisher)
+    i = group["index"]
+    _write(ctx, f"polls-g{i}.parquet", FEED_POLLS, [_conform(FEED_POLLS, r) for r in polls])
+    _write(ctx, f"entries-g{i}.parquet", ENTRIES, entries)
+    ctx.store.write_bytes(f"{ctx.staging}/feedstates-g{i}.json", json.dumps(new_states).encode())
+    return f"g{i}"
+
+
+def _conform(schema: pa.Schema, row: dict) -> dict:
+    out = {f.name: row.get(f.name) for f in schema}
+    out["schema_version"] = SCHEMA_VERSION
+    return out
+
+
+# -- fetch ------------------------------------------------------------------------------
+def fetch_group(ctx: RunContext, ref: str) -> str:
+    """Download the group's new article pages, politely; keep bodies and errors."""
+    from newsingest.fetch import Fetcher, FetchPolicy
+
+    s = ctx.settings
+    entries = _read(ctx, f"{ctx.staging}/entries-{ref}.parquet")
+    unique: dict[str, dict] = {}
+    for e in entries:
+        unique.setdefault(e["copy_id"], e)
+    todo = list(unique.values())
+    with Fetcher(FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes)) as fetcher:
+        results = fetcher.fetch_many([e["link"] for e in todo])
+    pages = []
+    for e, r in zip(todo, results):
+        pages.append({
+            **e, "final_url": r.final_url, "http_status": r.status,
+            "headers": dict(r.headers or {}), "fetched_at": r.fetched_at,
+            "body": r.body if r.status is not None else None,
+            "error_kind": r.error_kind, "error": r.error,
+        })
+    _write(ctx, f"pages-{ref}.parquet", PAGES, pages)
+    return ref
+
+
+# -- extract ----------------------------------------------------------------------------
+def _load_templates(ctx: RunContext):
+    from newsingest.templates import SiteTemplates
+
+    raw = ctx.store.read_bytes(SITE_TEMPLATES)
+    return SiteTemplates.from_json(raw) if raw else SiteTemplates()
+
+
+def extract_group(ctx: RunContext, ref: str) -> str:
+    """Extract clean text and metadata from the group's fetched pages."""
+    from newsingest.errors import ExtractionError
+    from newsingest.extract import PageInput, extract_batch
+
+    pages = _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
+    templates = _load_templates(ctx)
+    fetched = [p for p in pages if p["error_kind"] is None and p["body"]]
+    inputs = [PageInput(p["final_url"] or p["link"], p["body"],
+                        dict(p["headers"] or []).get("content-type")) for p in fetched]
+    results = dict(zip((p["copy_id"] for p in fetched), extract_batch(inputs, templates)))
+    rows = []
+    for p in pages:
+        row = {k: v for k, v in p.items() if k not in ("body", "headers")}
+        res = results.get(p["copy_id"])
+        row["ok"] = False
+        if res is None:
+            pass  # fetch failed: error fields already set
+        elif isinstance(res, ExtractionError):
+            row.update(error_kind="no_text", error=str(res))
+        else:
+            row.update(
+                ok=True, text=res.text, page_title=res.title, page_authors=res.authors,
+                language=res.language or p["feed_language"],
+                language_source=res.language_source if res.language else
+                ("feed" if p["feed_language"] else "none"),
+                page_published_at=res.published_at,
+                published_at_source=res.published_at_source if res.published_at else
+                ("feed" if p["published_at"] else "none"),
+                canonical_url=res.canonical_url, tags=list(res.tags), truncated=res.truncated,
+                extractor=res.extractor,
+            )
+        rows.append(row)
+    _write(ctx, f"extracted-{ref}.parquet", EXTRACTED, rows)
+    ctx.store.write_bytes(f"{ctx.staging}/templates-{ref}.json", templates.to_json())
+    return ref
+
+
+# -- dedup ------------------------------------------------------------------------------
+def _published(row: dict) -> datetime | None:
+    return row.get("page_published_at") or row.get("published_at")
+
+
+def _title(row: dict) -> str:
+    return row.get("page_title") or row.get("title") or ""
+
+
+def dedup_stage(ctx: RunContext, refs: Sequence[str]) -> str:
+    """Cluster the run's copies against each other and the history window."""
+    from newsingest.dedup import DedupDoc, DedupIndex
+
+    s = ctx.settings
+    rows = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet") if r["ok"]]
+    raw = ctx.store.read_bytes(DEDUP_INDEX)
+    index = DedupIndex.from_bytes(raw) if raw else DedupIndex(
+        window_days=s.dedup_window_days, history_days=s.history_days)
+    docs = [DedupDoc(id=r["copy_id"], title=_title(r), text=r["text"] or "",
+                     url=r["final_url"] or r["link"], canonical_url=r["canonical_url"],
+                     feed_url=r["link"], published_at=_published(r),
+                     source=domain_of(r["final_url"] or r["link"])) for r in rows]
+    assignments = index.assign(docs, ctx.run_id, now=utcnow())
+    out = [{"copy_id": a.doc_id, "cluster_id": a.cluster_id, "rule": a.rule,
+            "similarity": a.similarity, "matched_id": a.matched_id,
+            "is_canonical": a.is_canonical, "existing": a.existing} for a in assignments]
+    ctx.store.write_bytes(f"{ctx.staging}/dedup_index.bin", index.to_bytes())
+    return _write(ctx, "dedup.parquet", DEDUPED, out)
+
+
+# -- geo ----------------------------------------------------------------------------------
+def geo_stage(ctx: RunContext, refs: Sequence[str]) -> str:
+    """Tag the run's new stories with the countries they mention and are about."""
+    from newsingest.geo import tag_countries
+
+    canon = {r["copy_id"] for r in _read(ctx, f"{ctx.staging}/dedup.parquet")
+             if r["is_canonical"] and not r["existing"]}
+    out = []
+    for ref in refs:
+        for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet"):
+            if r["copy_id"] not in canon:
+                continue
+            tags = tag_countries(_title(r), r["text"] or "")
+            out.append({
+                "copy_id": r["copy_id"], "countries_mentioned": tags.mentioned,
+                "countries_about": tags.about,
+                "country_counts": [{"code": c, "count": n} for c, n in tags.counts.items()],
+                "country_evidence": [{"code": e.code, "surface": e.surface, "field": e.field,
+                                      "start": e.start, "end": e.end} for e in tags.evidence],
+            })
+    return _write(ctx, "geo.parquet", TAGGED, out)
+
+
+# -- publish ------------------------------------------------------------------------------
+def _outcome(row: dict, d: dict | None) -> str:
+    if d is None:
+        return "no_text" if row.get("error_kind") == "no_text" else "fetch_error"
+    if d["existing"]:
+        return "joined_existing"
+    return "story" if d["is_canonical"] else "duplicate"
+
+
+def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
+    """Write the four tables for this run, then commit state; returns the run's counts."""
+    from newsingest.templates import SiteTemplates
+
+    store, key, date = ctx.store, ctx.key, ctx.run_date
+    extracted = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")]
+    dedup = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/dedup.parquet")}
+    geo = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/geo.parquet")}
+    members = Counter(d["cluster_id"] for d in dedup.values())
+
+    articles, copies = [], []
+    for r in extracted:
+        d = dedup.get(r["copy_id"]) if r["ok"] else None
+        text = r.get("text") or ""
+        words = len(text.split()) if r["ok"] else None
+        copies.append({
+            "copy_id": r["copy_id"], "cluster_id": d and d["cluster_id"],
+            "outcome": _outcome(r, d), "is_canonical": bool(d and d["is_canonical"]),
+            "match_rule": d and d["rule"], "similarity": d and d["similarity"],
+            "matched_copy_id": d and d["matched_id"], "feed_id": r["feed_id"],
+            "publisher": r["publisher"], "source_domain": domain_of(r["final_url"] or r["link"]),
+            "entry_id": r["entry_id"], "feed_url": r["link"], "final_url": r["final_url"],
+            "canonical_url": r.get("canonical_url"), "title": _title(r), "word_count": words,
+            "published_at": _published(r), "fetched_at": r["fetched_at"],
+            "http_status": r["http_status"], "error_kind": r["error_kind"], "error": r["error"],
+            "run_id": ctx.run_id,
+        })
+        g = geo.get(r["copy_id"])
+        if d and g:
+            articles.append({
+                "article_id": d["cluster_id"], "url": r["final_url"] or r["link"],
+                "canonical_url": r.get("canonical_url"),
+                "source_domain": domain_of(r["final_url"] or r["link"]), "feed_id": r["feed_id"],
+                "publisher": r["publisher"], "publisher_country": r["publisher_country"],
+                "title": _title(r), "text": text, "word_count": words,
+                "authors": r.get("page_authors") or r.get("authors") or [],
+                "language": r["language"], "language_source": r["language_source"],
+                "published_at": _published(r), "published_at_source": r["published_at_source"],
+                "fetched_at": r["fetched_at"], **{k: g[k] for k in (
+                    "countries_mentioned", "countries_about", "country_counts", "country_evidence")},
+                "tags": sorted(set(r.get("tags") or []) | set(r.get("categories") or [])),
+                "copies_seen": members[d["cluster_id"]], "truncated": r.get("truncated"),
+                "run_id": ctx.run_id,
+                "extractor_version": f"newsingest-{__version__}/{r.get('extractor') or ''}",
+            })
+
+    poll_rows = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/polls-{ref}.parquet")]
+    store.publish("articles", date, key, [("", to_table(ARTICLES, articles))])
+    store.publish("copies", date, key, [("", to_table(COPIES, copies))])
+    store.publish("feed_polls", date, key, [("", to_table(FEED_POLLS, poll_rows))])
+    raw_parts = []
+    for ref in refs:
+        pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet") if p["http_status"] is not None]
+        raw_parts.append((f"-{ref}", to_table(RAW_PAGES, [{
+            "copy_id": p["copy_id"], "url": p["link"], "final_url": p["final_url"],
+            "http_status": p["http_status"], "headers": dict(p["headers"] or []),
+            "fetched_at": p["fetched_at"], "body": p["body"],
+            "body_sha256": hashlib.sha256(p["body"] or b"").hexdigest(), "run_id": ctx.run_id,
+        } for p in pages])))
+    store.publish("raw_pages", date, key, raw_parts)
+
+    # State last: a crash before this point re-runs from the same starting state.
+    before = FeedStates.load(store, ctx.run_id)
+    poll_states: dict[str, dict] = {}
+    for ref in refs:
+        poll_states.update(json.loads(store.read_bytes(f"{ctx.staging}/feedstates-{ref}.json") or b"{}"))
+    failed = sum(1 for r in poll_rows if r["status"] == "error")
+    outage = len(poll_rows) >= 5 and failed / len(poll_rows) >= 0.8
+    if outage:  # circuit breaker: a network outage must not push every feed into backoff
+        log.warning("%d of %d feeds failed: keeping previous feed states", failed, len(poll_rows))
+        poll_states = {}
+    settled = {c["copy_id"] for c in copies if c["outcome"] != "fetch_error"
+               or (c["http_status"] or 0) in (404, 410) or c["error_kind"] in ("robots_disallowed", "unsafe_url")}
+    seen: dict[str, list[str]] = {}
+    for r in extracted:
+        if r["copy_id"] in settled:
+            seen.setdefault(r["feed_id"], []).append(r["entry_id"])
+    before.updated(poll_states, seen, ctx.run_id).commit(store, ctx.run_id, before)
+    index = store.read_bytes(f"{ctx.staging}/dedup_index.bin")
+    if index is not None:
+        store.write_bytes(DEDUP_INDEX, index)
+    templates = _load_templates(ctx)
+    for ref in refs:
+        raw = store.read_bytes(f"{ctx.staging}/templates-{ref}.json")
+        if raw:
+            templates.merge(SiteTemplates.from_json(raw))
+    store.write_bytes(SITE_TEMPLATES, templates.to_json())
+    store.remove_tree(ctx.staging)
+
+    outcomes = Counter(c["outcome"] for c in copies)
+    return {
+        "run_id": ctx.run_id, "date": date, "feeds_polled": len(poll_rows), "feeds_failed": failed,
+        "circuit_open": outage, "pages_fetched": sum(1 for c in copies if c["http_status"] == 200),
+        "stories": len(articles), "copies": len(copies), **{f"copies_{k}": v for k, v in outcomes.items()},
+    }
