@@ -1,0 +1,10 @@
+# The image every Airflow component of docker-compose.yml runs: the official Airflow
+# image plus this project's pinned requirements and the newsingest package.
+FROM apache/airflow:3.3.2-python3.11
+
+USER airflow
+COPY --chown=airflow:0 requirements.txt /opt/newsingest/requirements.txt
+RUN pip install --no-cache-dir -r /opt/newsingest/requirements.txt
+COPY --chown=airflow:0 pyproject.toml README.md /opt/newsingest/
+COPY --chown=airflow:0 include /opt/newsingest/include
+RUN pip install --no-cache-dir --no-deps -e /opt/newsingest
