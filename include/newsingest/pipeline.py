@@ -442,3 +442,13 @@ def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
         "circuit_open": outage, "pages_fetched": sum(1 for c in copies if c["http_status"] == 200),
         "stories": len(articles), "copies": len(copies), **{f"copies_{k}": v for k, v in outcomes.items()},
     }
+
+
+def run_all(ctx: RunContext, feed_ids: Sequence[str] | None = None, force: bool = False,
+            group_size: int | None = None) -> dict[str, Any]:
+    """Every stage in order, in this process: the DAG's work without Airflow (notebooks, tests)."""
+    refs = [extract_group(ctx, fetch_group(ctx, poll_group(ctx, g, force=force)))
+            for g in plan(ctx, feed_ids, group_size)]
+    dedup_stage(ctx, refs)
+    geo_stage(ctx, refs)
+    return publish(ctx, refs)
