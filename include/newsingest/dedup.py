@@ -1,0 +1,675 @@
+"""Syndicated copies: group the copies of one story across outlets.
+
+Entry points: :func:`cluster_documents` (batch, dicts in, ``{id: cluster_id}`` out) and
+:class:`DedupIndex` (``assign`` once per run against a persisted rolling history).
+
+Rules, strongest first (``Assignment.rule``):
+
+* ``url``: the canonical form (:func:`newsingest.urls.canonicalize_url`: trackers,
+  AMP variants, case, port, fragment, slash) of a copy's final URL, feed link or
+  rel=canonical equals one of another copy's. A rel=canonical pointing at a site's home
+  page is ignored. A URL match is taken as is (a re-fetch of one page is one story).
+* ``content_hash``: the same body after normalisation (NFKC, case-folded, punctuation,
+  quote and dash styles and whitespace ignored, credit and promo paragraphs of
+  ``data/dedup_boilerplate.txt`` dropped), at least 12 words.
+* ``near_duplicate``: consistent samples of word 5-gram shingles
+  (:mod:`newsingest.shingles`), all of (thresholds in :class:`MatchRules`):
+  - publication times at most ``window_days`` apart;
+  - boilerplate keys do not count: a key seen in ``corpus_clusters`` (5) or more
+    clusters, in ``outlet_clusters`` (3) or more clusters of one outlet, or with more
+    than ``max_postings`` postings;
+  - at least ``min_overlap`` (3) shared keys, containment (shared / smaller sample)
+    >= ``min_containment`` (0.7) and coverage (shared / larger sample) >=
+    ``min_coverage`` (0.25): a trimmed copy is contained in its original;
+  - the leads agree: >= ``min_lead`` (0.5) of the head of one copy's lead lies in the
+    other's lead (either way across outlets, both ways within one outlet), unless the
+    texts are near-identical (containment >= 0.9 and coverage >= 0.8; 0.95 both within
+    an outlet) or too short for a lead; follow-ups and live-blog snapshots with a new
+    top fail here;
+  - the figures agree: when the smaller copy has >= ``min_numeric`` (4) sampled
+    shingles holding numbers, their containment is at least ``numeric_ratio`` (0.7)
+    times that of the other shingles, and a lead whose numeric shingles mostly differ
+    does not agree. Recurring templated reports (same words, other figures and dates)
+    stay apart.
+  The title is not used. ``similarity`` is the containment.
+
+Clusters: edges are joined strongest first (single link); a cluster never absorbs a
+second existing cluster, so existing clusters are never merged or renamed. A copy that
+matches an existing cluster joins it (``existing=True``) and keeps its ``cluster_id``;
+``matched_id`` is its best match inside the cluster. A new cluster's canonical copy
+(``is_canonical``, rule ``new``) is a member that another member names as
+rel=canonical, else the earliest published, then the longest text, then the smallest
+id; the ``cluster_id`` is 16 hex digits of a stable hash of that copy's id.
+
+Boilerplate needs clusters, clusters need boilerplate: pass 1 counts clusters per key
+in the history only and clusters with a stricter containment (0.85); pass 2 counts
+them with pass 1's clusters of the batch and re-scores the same candidate pairs.
+
+The history (:class:`DedupIndex`) keeps per copy at most 40 four-byte sampled keys
+(16 at least) and about 80 bytes of fixed columns (:mod:`newsingest.dedup_store`),
+and serialises to raw numpy arrays behind a JSON header (no pickle).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Iterable, Mapping, Sequence
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from newsingest.dedup_store import Store, empty_columns, expand_ranges, lookup
+from newsingest.shingles import LEAD_CAP, sketch_batch, stable_hash64
+from newsingest.urls import canonicalize_url
+
+__all__ = ["Assignment", "DedupDoc", "DedupIndex", "MatchRules", "cluster_documents"]
+
+RULE_PRIORITY = {"url": 3, "content_hash": 2, "near_duplicate": 1}
+_PRIORITY_RULE = {v: k for k, v in RULE_PRIORITY.items()}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_SHIFT = np.uint64(1 << 32)
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    """Thresholds of the near-duplicate rule (see the module docstring); tuned on
+    ``bench/dedup.py`` and the fixtures of ``tests/test_dedup.py``."""
+
+    min_overlap: int = 3
+    min_containment: float = 0.7
+    min_coverage: float = 0.25
+    min_lead: float = 0.5
+    identical_containment: float = 0.9
+    identical_coverage: float = 0.8
+    same_source_identical: float = 0.95
+    min_lead_head: int = 3
+    min_numeric: int = 4
+    numeric_ratio: float = 0.7
+    corpus_clusters: int = 5
+    outlet_clusters: int = 3
+    max_postings: int = 1000
+    pass1_containment: float = 0.85
+
+
+RULES = MatchRules()
+
+
+@dataclass
+class DedupDoc:
+    """One fetched copy."""
+
+    id: str
+    title: str
+    text: str
+    url: str | None = None
+    canonical_url: str | None = None
+    feed_url: str | None = None
+    published_at: datetime | None = None
+    source: str | None = None
+
+
+@dataclass
+class Assignment:
+    """Where one copy went, and why."""
+
+    doc_id: str
+    cluster_id: str
+    rule: str
+    similarity: float
+    matched_id: str | None
+    is_canonical: bool
+    existing: bool
+
+
+def _parse_time(ts: datetime | str | None) -> datetime | None:
+    if isinstance(ts, str):
+        return datetime.fromisoformat(ts.strip().replace("Z", "+00:00")) if ts.strip() else None
+    return ts
+
+
+def _minutes(ts: datetime | str | None, default: int) -> int:
+    ts = _parse_time(ts)
+    if ts is None:
+        return default
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=timezone.utc)
+    return int((ts - _EPOCH).total_seconds() // 60)
+
+
+def _url_hash(url: str) -> int:
+    return stable_hash64("u:" + url)
+
+
+def _is_home(url: str) -> bool:
+    return urlsplit(url).path in ("", "/")
+
+
+@dataclass
+class _Batch:
+    """The features of one call's copies."""
+
+    docs: Sequence[DedupDoc]
+    cols: dict[str, np.ndarray]
+    t: np.ndarray
+    src: np.ndarray
+    own_urls: list[set[int]]
+    canon_url: list[int | None]
+    e_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    e_ord: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    e_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    tau: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    occ: tuple | None = None
+    pairs: tuple | None = None
+    nclean: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def _edges_empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int8),
+            np.zeros(0, np.float64))
+
+
+class DedupIndex:
+    """Rolling history of copies; :meth:`assign` clusters a run's copies against it."""
+
+    def __init__(self, window_days: float = 4.0, history_days: float = 7.0,
+                 rules: MatchRules = RULES) -> None:
+        self.window_days = float(window_days)
+        self.history_days = float(history_days)
+        self.rules = rules
+        self._store = Store()
+        self._runs: list[str] = []
+        self._sources: list[str] = []
+        self._run_codes: dict[str, int] = {}
+        self._source_codes: dict[str, int] = {}
+        self.debug: list[dict] | None = None   # a list: pair features are appended (tuning)
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held in the index's arrays."""
+        return self._store.nbytes()
+
+    # --- persistence -------------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        """Serialise (numpy arrays and a JSON header; no pickle)."""
+        meta = {"window_days": self.window_days, "history_days": self.history_days,
+                "runs": self._runs, "sources": self._sources}
+        return self._store.to_bytes(meta)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "DedupIndex":
+        """Read an index written by :meth:`to_bytes`."""
+        store, meta = Store.from_bytes(data)
+        index = cls(meta["window_days"], meta["history_days"])
+        index._store = store
+        index._runs = list(meta["runs"])
+        index._sources = list(meta["sources"])
+        return index
+
+    # --- codes ---------------------------------------------------------------------
+    def _code(self, table: list[str], value: str) -> int:
+        codes = self._run_codes if table is self._runs else self._source_codes
+        if len(codes) != len(table):
+            codes.clear()
+            codes.update((v, i) for i, v in enumerate(table))
+        if value not in codes:
+            codes[value] = len(table)
+            table.append(value)
+        return codes[value]
+
+    def _compact_runs(self) -> None:
+        """Forget run ids that no stored copy refers to any more."""
+        runs = self._store.cols["run"]
+        used = np.unique(runs)
+        if len(used) == len(self._runs):
+            return
+        remap = np.full(len(self._runs), -1, np.int32)
+        remap[used] = np.arange(len(used), dtype=np.int32)
+        self._store.cols["run"] = remap[runs]
+        self._runs = [self._runs[i] for i in used.tolist()]
+        self._run_codes.clear()
+
+    # --- the call --------------------------------------------------------------------
+    def assign(self, docs: Sequence[DedupDoc], run_id: str,
+               now: datetime | None = None) -> list[Assignment]:
+        """Cluster ``docs`` against the history and each other, then store them under
+        ``run_id`` (replacing that run's earlier entries) and prune old entries."""
+        now_min = _minutes(now or datetime.now(timezone.utc), 0)
+        store = self._store
+        run_code = self._code(self._runs, run_id)
+        store.keep(store.cols["run"] != run_code)
+        batch = self._featurize(docs, now_min)
+        nb = len(docs)
+        if nb == 0:
+            self._prune(now_min)
+            self._compact_runs()
+            return []
+        # exact rules
+        ea = [self._url_edges(batch), self._content_edges(batch)]
+        exact = tuple(np.concatenate([e[i] for e in ea]) for i in range(4))
+        # pass 1: boilerplate from the history's clusters only, stricter containment
+        labels = self._cluster(batch, exact, labels_only=True)
+        near1 = self._near_edges(batch, labels, corpus=False)
+        labels = self._cluster(batch, _cat(exact, near1), labels_only=True)
+        # pass 2: boilerplate from every cluster
+        near2 = self._near_edges(batch, labels, corpus=True)
+        edges = _cat(exact, near2)
+        out, cluster_keys = self._cluster(batch, edges, labels_only=False)
+        self._insert(batch, run_code, cluster_keys)
+        self._prune(now_min)
+        self._compact_runs()
+        return out
+
+    # --- features ----------------------------------------------------------------------
+    def _featurize(self, docs: Sequence[DedupDoc], now_min: int) -> _Batch:
+        sk = sketch_batch([d.text or "" for d in docs])
+        t = np.array([_minutes(d.published_at, now_min) for d in docs], np.int64)
+        src = np.array([self._code(self._sources, d.source) if d.source else -1 for d in docs],
+                       np.int64)
+        own_urls: list[set[int]] = []
+        canon: list[int | None] = []
+        for d in docs:
+            own = {_url_hash(c) for c in (canonicalize_url(d.url or ""),
+                                          canonicalize_url(d.feed_url or "")) if c}
+            cu = canonicalize_url(d.canonical_url or "")
+            ok = bool(cu) and (not _is_home(cu) or (d.url and _is_home(d.url)))
+            own_urls.append(own)
+            canon.append(_url_hash(cu) if ok else None)
+        batch = _Batch(docs, sk.cols, t, src, own_urls, canon)
+        batch.e_doc, batch.e_key, batch.e_ord = sk.e_doc, sk.e_key, sk.e_ord
+        batch.tau = sk.cols["tau"].astype(np.int64)
+        return batch
+
+    def _all_urls(self, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
+        keys, qs = [], []
+        for q, (own, canon) in enumerate(zip(batch.own_urls, batch.canon_url)):
+            for k in own | ({canon} if canon is not None else set()):
+                keys.append(k)
+                qs.append(q)
+        return np.array(keys, np.uint64), np.array(qs, np.int64)
+
+    # --- exact rules --------------------------------------------------------------
+    def _url_edges(self, batch: _Batch):
+        keys, qs = self._all_urls(batch)
+        return self._exact_edges(keys, qs, RULE_PRIORITY["url"],
+                                 lambda k: lookup(self._store.url_key, self._store.url_doc, k))
+
+    def _content_edges(self, batch: _Batch):
+        ch = batch.cols["chash"].astype(np.uint64)
+        qs = np.flatnonzero(ch != 0)
+        return self._exact_edges(ch[qs], qs, RULE_PRIORITY["content_hash"],
+                                 self._store.lookup_chash)
+
+    def _exact_edges(self, keys: np.ndarray, qs: np.ndarray, prio: int, hist_lookup):
+        nh = len(self._store)
+        if not len(keys):
+            return _edges_empty()
+        qi, h = hist_lookup(keys)
+        a_hist, b_hist = qs[qi], h.astype(np.int64)
+        order = np.argsort(keys, kind="stable")
+        ks, qsorted = keys[order], qs[order]
+        first = np.r_[True, ks[1:] != ks[:-1]]
+        head = qsorted[np.maximum.accumulate(np.where(first, np.arange(len(ks)), 0))]
+        sel = head != qsorted
+        a = np.concatenate([a_hist, qsorted[sel]])
+        b = np.concatenate([b_hist, nh + head[sel]])
+        return (a, b, np.full(len(a), prio, np.int8), np.ones(len(a)))
+
+    # --- near duplicates --------------------------------------------------------------
+    def _near_edges(self, batch: _Batch, labels: np.ndarray, corpus: bool):
+        """Near-duplicate edges; ``labels`` are the batch docs' provisional cluster keys."""
+        rules, store = self.rules, self._store
+        nh, nb = len(store), len(batch.docs)
+        if not len(batch.e_key):
+            return _edges_empty()
+        window = int(self.window_days * 1440)
+        if batch.occ is None:
+            batch.occ = self._occurrences(batch, window)
+        ukeys, inv, hard, occ_key, occ_doc, hd = batch.occ
+        # only keys seen at least twice can pair two documents or be boilerplate
+        multi = np.bincount(occ_key, minlength=len(ukeys)) >= 2
+        m = multi[occ_key]
+        m_hist = m[:len(hd)]
+        hist_only = np.r_[np.ones(int(m_hist.sum()), bool), np.zeros(int(m[len(hd):].sum()), bool)]
+        occ_key, occ_doc = occ_key[m], occ_doc[m]
+        occ_label = np.concatenate([store.cols["cluster"][hd[m_hist]],
+                                    labels[batch.e_doc[m[len(hd):]]]])
+        occ_src = np.concatenate([store.cols["src"][hd[m_hist]].astype(np.int64),
+                                  batch.src[batch.e_doc[m[len(hd):]]]])
+        sel = np.ones(len(occ_key), bool) if corpus else hist_only
+        stop = hard | self._stop_keys(occ_key[sel], occ_label[sel], occ_src[sel], len(ukeys))
+        if batch.pairs is None:
+            # every (batch doc, other doc) sharing a key, once; pass 2 reuses them
+            keep = ~stop[occ_key]
+            occ_key, occ_doc = occ_key[keep], occ_doc[keep]
+            order = np.argsort(occ_key, kind="stable")
+            ks, ds = occ_key[order], occ_doc[order]
+            gsize = np.bincount(ks, minlength=len(ukeys))
+            gstart = np.cumsum(gsize) - gsize
+            left_pos = np.flatnonzero(ds >= nh)
+            g = ks[left_pos]
+            reps = gsize[g]
+            left = np.repeat(ds[left_pos] - nh, reps)
+            right = ds[expand_ranges(gstart[g], reps)]
+            ok = (right < nh) | (right > left + nh)
+            code = left[ok] * (nh + nb) + right[ok]
+            row_key = np.repeat(g, reps)[ok]
+            pairs, pinv = np.unique(code, return_inverse=True)
+            batch.pairs = (pairs, pinv, row_key)
+        pairs, pinv, row_key = batch.pairs
+        live = ~stop[row_key]
+        overlap = np.bincount(pinv, weights=live, minlength=len(pairs))
+        numeric = live & ((ukeys[row_key] & 1) == 1)
+        num_overlap = np.bincount(pinv, weights=numeric, minlength=len(pairs))
+        q, o = pairs // (nh + nb), pairs % (nh + nb)
+        # the batch docs' clean samples, for exact denominators
+        clean = ~stop[inv]
+        is_num = (batch.e_key & 1) == 1
+        base = batch.e_doc.astype(np.uint64) * _SHIFT + batch.e_ord.astype(np.uint64)
+        ccode, ncode = np.sort(base[clean]), np.sort(base[clean & is_num])
+        if corpus:
+            batch.nclean = (np.bincount(batch.e_doc[clean], minlength=nb),
+                            np.bincount(batch.e_doc[clean & is_num], minlength=nb))
+        return self._score(batch, q, o, overlap, num_overlap, ccode, ncode, window, corpus)
+
+    def _occurrences(self, batch: _Batch, window: int):
+        """The batch's distinct keys and every occurrence of them (history postings
+        within the time window, then the batch's own entries)."""
+        store, rules = self._store, self.rules
+        nh = len(store)
+        ukeys, inv = np.unique(batch.e_key, return_inverse=True)
+        lo = np.searchsorted(store.post_key, ukeys, "left")
+        cnt = np.searchsorted(store.post_key, ukeys, "right") - lo
+        hard = cnt > rules.max_postings
+        take = (cnt > 0) & ~hard
+        rows = expand_ranges(lo[take], cnt[take])
+        hk = np.repeat(np.flatnonzero(take), cnt[take])
+        hd = store.post_doc[rows].astype(np.int64)
+        ht = store.cols["t"][hd]
+        near = (ht >= batch.t.min() - window) & (ht <= batch.t.max() + window)
+        hk, hd = hk[near], hd[near]
+        occ_key = np.concatenate([hk, inv.astype(np.int64)])
+        occ_doc = np.concatenate([hd, nh + batch.e_doc])
+        return ukeys, inv, hard, occ_key, occ_doc, hd
+
+    def _stop_keys(self, key: np.ndarray, label: np.ndarray, src: np.ndarray,
+                   nkeys: int) -> np.ndarray:
+        """Keys seen in too many clusters overall or within one outlet."""
+        rules = self.rules
+        stop = np.zeros(nkeys, bool)
+        need = min(rules.corpus_clusters, rules.outlet_clusters)
+        if len(key):
+            m = (np.bincount(key, minlength=nkeys) >= need)[key]
+            key, label, src = key[m], label[m], src[m]
+        if not len(key):
+            return stop
+        lab32 = (label & np.uint64(0xFFFFFFFF)).astype(np.int64)   # low bits suffice here
+        code = _sorted_unique((key << 32) | lab32)
+        stop |= np.bincount(code >> 32, minlength=nkeys) >= rules.corpus_clusters
+        has = src >= 0
+        if has.any():
+            kb = max(int(nkeys).bit_length(), 1)
+            sb = max(int(src[has].max()).bit_length(), 1)
+            lb = max(63 - kb - sb, 8)
+            ks = (key[has] << sb) | src[has]
+            code = _sorted_unique((ks << lb) | (lab32[has] & ((1 << lb) - 1))) >> lb
+            first = np.r_[True, code[1:] != code[:-1]]
+            starts = np.flatnonzero(first)
+            per = np.diff(np.r_[starts, len(code)])
+            stop[code[starts][per >= rules.outlet_clusters] >> sb] = True
+        return stop
+
+    def _score(self, batch: _Batch, q: np.ndarray, o: np.ndarray, overlap: np.ndarray,
+               num_overlap: np.ndarray, ccode: np.ndarray, ncode: np.ndarray, window: int,
+               final: bool):
+        rules, store = self.rules, self._store
+        nh = len(store)
+        cand = overlap >= min(rules.min_overlap, 2)
+        q, o, overlap, num_overlap = q[cand], o[cand], overlap[cand], num_overlap[cand]
+        is_b = o >= nh
+        ob = np.where(is_b, o - nh, 0)
+        oh = np.where(is_b, 0, o)
+        tau_q = batch.tau[q]
+        tau_o = np.where(is_b, batch.tau[ob], _take(store.cols["tau"], oh).astype(np.int64))
+        tau = np.minimum(tau_q, tau_o)
+
+        def clean_count(codes: np.ndarray, docs: np.ndarray) -> np.ndarray:
+            base = docs.astype(np.uint64) * _SHIFT
+            return (np.searchsorted(codes, base + tau.astype(np.uint64), "left")
+                    - np.searchsorted(codes, base, "left")).astype(np.float64)
+
+        scale = np.minimum(1.0, tau / np.maximum(_take(store.cols["tau"], oh).astype(np.float64), 1.0))
+        n_q, nn_q = clean_count(ccode, q), clean_count(ncode, q)
+        n_o = np.where(is_b, clean_count(ccode, ob),
+                       np.round(_take(store.cols["nclean"], oh) * scale))
+        nn_o = np.where(is_b, clean_count(ncode, ob),
+                        np.round(_take(store.cols["nnum_clean"], oh) * scale))
+        q_small = n_q <= n_o
+        small = np.maximum(np.where(q_small, n_q, n_o), 1.0)
+        large = np.maximum(np.where(q_small, n_o, n_q), 1.0)
+        num_small = np.minimum(np.where(q_small, nn_q, nn_o), small)
+        overlap = np.minimum(overlap, small)
+        num_overlap = np.minimum(num_overlap, num_small)
+        contain = overlap / small
+        cover = overlap / large
+        # templated reports: the words agree, the numeric shingles do not
+        num_c = num_overlap / np.maximum(num_small, 1.0)
+        word_c = (overlap - num_overlap) / np.maximum(small - num_small, 1.0)
+        figures_differ = (num_small >= rules.min_numeric) & (num_c < rules.numeric_ratio * word_c)
+        t_o = np.where(is_b, batch.t[ob], _take(store.cols["t"], oh).astype(np.int64))
+        min_c = rules.min_containment if final else rules.pass1_containment
+        if self.debug is not None and final:
+            self.debug.append(dict(q=q, o=o, pre_contain=contain, pre_cover=cover,
+                                   overlap=overlap, n_q=n_q, n_o=n_o, num_c=num_c,
+                                   word_c=word_c, num_small=num_small, final=False))
+        ok = ((overlap >= np.minimum(rules.min_overlap, small)) & (contain >= min_c)
+              & (cover >= rules.min_coverage) & (np.abs(batch.t[q] - t_o) <= window)
+              & ~figures_differ)
+        q, o, is_b, ob, oh = q[ok], o[ok], is_b[ok], ob[ok], oh[ok]
+        contain, cover = contain[ok], cover[ok]
+        lead_q, lead_n_q, head_q = self._batch_sketch_cols(batch, q)
+        lead_b, lead_n_b, head_b = self._batch_sketch_cols(batch, ob)
+        c = store.cols
+        lead_o = np.where(is_b[:, None], lead_b, _take(c["lead"], oh))
+        lead_n_o = np.where(is_b, lead_n_b, _take(c["lead_n"], oh))
+        head_o = np.where(is_b, head_b, _take(c["lead_head"], oh))
+        la = _lead_in(lead_q, head_q, lead_o, lead_n_o)
+        lb = _lead_in(lead_o, head_o, lead_q, lead_n_q)
+        src_o = np.where(is_b, batch.src[ob], _take(c["src"], oh).astype(np.int64))
+        same_src = (src_o == batch.src[q]) & (src_o >= 0)
+        # one outlet: the tops must agree both ways (live blogs, updates with a new top)
+        lead = np.where(same_src, np.minimum(la, lb), np.maximum(la, lb))
+        unreliable = np.minimum(head_q, head_o) < rules.min_lead_head
+        across = (contain >= rules.identical_containment) & (cover >= rules.identical_coverage)
+        within = (contain >= rules.same_source_identical) & (cover >= rules.same_source_identical)
+        identical = np.where(same_src, within, across)
+        if self.debug is not None:
+            self.debug.append(dict(q=q, o=o, contain=contain, cover=cover, la=la, lb=lb,
+                                   same=same_src, final=final))
+        ok = (lead >= rules.min_lead) | identical | unreliable
+        q, o, sim = q[ok], o[ok], contain[ok]
+        return (q, o, np.full(len(q), RULE_PRIORITY["near_duplicate"], np.int8), sim)
+
+    @staticmethod
+    def _batch_sketch_cols(batch: _Batch, idx: np.ndarray):
+        c = batch.cols
+        return c["lead"][idx], c["lead_n"][idx], c["lead_head"][idx]
+
+    # --- clustering ---------------------------------------------------------------------
+    def _cluster(self, batch: _Batch, edges, labels_only: bool):
+        """Constrained single link. Returns provisional labels, or (assignments, keys)."""
+        store = self._store
+        nh, nb = len(store), len(batch.docs)
+        a, b, prio, sim = edges
+        order = np.lexsort((-sim, -prio.astype(np.int64)))
+        a, b, prio, sim = a[order], b[order], prio[order], sim[order]
+        parent = list(range(nb))
+        existing: dict[int, int] = {}
+
+        def find(x: int) -> int:
+            root = x
+            while parent[root] != root:
+                root = parent[root]
+            while parent[x] != root:
+                parent[x], x = root, parent[x]
+            return root
+
+        clusters = store.cols["cluster"]
+        for x, y in zip(a.tolist(), b.tolist()):
+            rx = find(x)
+            if y < nh:
+                key = int(clusters[y])
+                cur = existing.get(rx)
+                if cur is None:
+                    existing[rx] = key
+                continue
+            ry = find(y - nh)
+            if rx == ry:
+                continue
+            ex, ey = existing.get(rx), existing.get(ry)
+            if ex is not None and ey is not None and ex != ey:
+                continue
+            parent[ry] = rx
+            if ex is None and ey is not None:
+                existing[rx] = ey
+        roots = [find(i) for i in range(nb)]
+        if labels_only:
+            # provisional labels: the existing cluster key, else a per-root key
+            return np.array([existing.get(r, (1 << 63) | r) for r in roots], np.uint64)
+        return self._finish(batch, roots, existing, a, b, prio, sim)
+
+    def _finish(self, batch: _Batch, roots: list[int], existing: dict[int, int],
+                a, b, prio, sim) -> tuple[list[Assignment], np.ndarray]:
+        store = self._store
+        nh, nb = len(store), len(batch.docs)
+        docs = batch.docs
+        members: dict[int, list[int]] = {}
+        for i, r in enumerate(roots):
+            members.setdefault(r, []).append(i)
+        # canonical copy and key of each new cluster
+        used = set(np.unique(store.cols["cluster"]).tolist())
+        canonical: dict[int, int] = {}
+        keys = np.zeros(nb, np.uint64)
+        for r, mem in members.items():
+            if r in existing:
+                keys[mem] = existing[r]
+                continue
+            named = Counter(batch.canon_url[i] for i in mem if batch.canon_url[i] is not None)
+
+            def is_named(i: int) -> bool:
+                return any(named[u] - (batch.canon_url[i] == u) > 0 for u in batch.own_urls[i])
+
+            best = min(mem, key=lambda i: (not is_named(i), int(batch.t[i]),
+                                           -int(batch.cols["ntok"][i]), docs[i].id))
+            canonical[r] = best
+            key = stable_hash64("cluster:" + docs[best].id)
+            salt = 0
+            while key in used:
+                salt += 1
+                key = stable_hash64(f"cluster:{docs[best].id}#{salt}")
+            used.add(key)
+            keys[mem] = key
+        # best edge of each copy into its own cluster
+        best_edge: dict[int, tuple[int, float, int]] = {}
+        for x, y, p, s in zip(a.tolist(), b.tolist(), prio.tolist(), sim.tolist()):
+            for u, v in ((x, y), (y - nh, x + nh)) if y >= nh else ((x, y),):
+                if u in best_edge:
+                    continue
+                same = (int(store.cols["cluster"][v]) == keys[u]) if v < nh else (
+                    roots[v - nh] == roots[u])
+                if same:
+                    best_edge[u] = (p, s, v)
+        out = []
+        for i, d in enumerate(docs):
+            r = roots[i]
+            cid = f"{int(keys[i]):016x}"
+            if canonical.get(r) == i:
+                out.append(Assignment(d.id, cid, "new", 1.0, None, True, False))
+                continue
+            p, s, v = best_edge.get(i, (RULE_PRIORITY["url"], 1.0, -1))
+            matched = store.doc_id(v) if 0 <= v < nh else (docs[v - nh].id if v >= nh else None)
+            out.append(Assignment(d.id, cid, _PRIORITY_RULE[p], round(float(s), 4), matched,
+                                  False, r in existing))
+        return out, keys
+
+    # --- storage ------------------------------------------------------------------------
+    def _insert(self, batch: _Batch, run_code: int, keys: np.ndarray) -> None:
+        nb = len(batch.docs)
+        cols = empty_columns(nb)
+        cols["t"][:] = batch.t
+        cols["run"][:] = run_code
+        cols["src"][:] = batch.src
+        cols["cluster"][:] = keys
+        for name in ("tau", "n", "ntok", "chash", "lead", "lead_n", "lead_head", "nnum"):
+            cols[name][:] = batch.cols[name]
+        if batch.nclean is not None:
+            cols["nclean"][:], cols["nnum_clean"][:] = batch.nclean
+        else:
+            cols["nclean"][:], cols["nnum_clean"][:] = cols["n"], cols["nnum"]
+        ukeys, uq = self._all_urls(batch)
+        self._store.append(cols, [d.id for d in batch.docs], batch.e_key, batch.e_doc,
+                           ukeys, uq)
+
+    def _prune(self, now_min: int) -> None:
+        cutoff = now_min - int(self.history_days * 1440)
+        t = self._store.cols["t"]
+        if len(t) and t.min() < cutoff:
+            self._store.keep(t >= cutoff)
+
+
+def _sorted_unique(x: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an int64 array."""
+    x = np.sort(x)
+    return x[np.r_[True, x[1:] != x[:-1]]] if len(x) else x
+
+
+def _take(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``col[idx]``, or zeros when the column is empty."""
+    if len(col):
+        return col[idx]
+    return np.zeros((len(idx), *col.shape[1:]), col.dtype)
+
+
+def _cat(e1, e2):
+    return tuple(np.concatenate([x, y]) for x, y in zip(e1, e2))
+
+
+def _lead_in(lead_x: np.ndarray, head_x: np.ndarray, lead_y: np.ndarray,
+             n_y: np.ndarray, min_numeric: int = 2) -> np.ndarray:
+    """Share of x's lead head found in y's lead (0 when x has no head, or when most of
+    the head's numeric shingles, at least ``min_numeric``, are missing: other figures)."""
+    if not len(lead_x):
+        return np.zeros(0)
+    pos = np.arange(LEAD_CAP)
+    valid_y = pos[None, :] < n_y[:, None]
+    hit = ((lead_x[:, :, None] == lead_y[:, None, :]) & valid_y[:, None, :]).any(axis=2)
+    in_head = pos[None, :] < head_x[:, None]
+    found = (hit & in_head).sum(axis=1)
+    numeric = in_head & ((lead_x & 1) == 1)
+    n_num = numeric.sum(axis=1)
+    num_found = (hit & numeric).sum(axis=1)
+    other_figures = (n_num >= min_numeric) & (2 * num_found < n_num)
+    share = np.where(head_x > 0, found / np.maximum(head_x, 1), 0.0)
+    return np.where(other_figures, 0.0, share)
+
+
+def _to_doc(d: Mapping) -> DedupDoc:
+    ts = _parse_time(d.get("published_at"))
+    return DedupDoc(id=str(d["id"]), title=d.get("title") or "", text=d.get("text") or "",
+                    url=d.get("url"), canonical_url=d.get("canonical_url"),
+                    feed_url=d.get("feed_url"), published_at=ts, source=d.get("source"))
+
+
+def cluster_documents(docs: Iterable[Mapping]) -> dict[str, str]:
+    """Batch form: ``{id: cluster_id}`` for dicts with id, title, text and optionally
+    url, canonical_url, feed_url, published_at (datetime or ISO string), source."""
+    items = [_to_doc(d) for d in docs]
+    times = [_minutes(d.published_at, 0) for d in items if d.published_at is not None]
+    now = (datetime.fromtimestamp(max(times) * 60, timezone.utc) if times
+           else datetime.now(timezone.utc))
+    index = DedupIndex()
+    return {a.doc_id: a.cluster_id for a in index.assign(items, run_id="batch", now=now)}

@@ -1,0 +1,384 @@
+"""Text normalisation and stable, compact sketches for near-duplicate detection.
+
+Everything here is deterministic across processes and machines (fixed 64-bit
+arithmetic in numpy, never Python's salted ``hash``), so sketches can be persisted.
+A batch of texts is processed at once (:func:`sketch_batch`): each text is normalised
+(:func:`prepare_text`: NFKC, case-folded, boilerplate paragraphs of
+``data/dedup_boilerplate.txt`` dropped), the texts are joined into one UTF-8 buffer and
+tokenised in numpy: tokens are runs of letters and digits (a decimal point or
+thousands separator between digits stays inside a number); ASCII and common non-ASCII
+punctuation (curly quotes, dashes, no-break spaces, guillemets) separate them, so quote
+and dash styles never matter. A token hashes its length and its first and last 8 bytes
+(splitmix64). Shingles are word 5-grams of the body (the title is not part of it).
+A document keeps:
+
+* ``sample``: a consistent threshold sample of its shingle hashes. Each 64-bit shingle
+  hash splits into an *order* (high 32 bits, decides membership) and a *key* (low 32
+  bits, stored and looked up). A shingle is kept when ``order < tau``; ``tau`` is the
+  base rate (1/14) clamped so that a document keeps between ``MIN_SAMPLE`` and
+  ``MAX_SAMPLE`` shingles. Because membership depends only on the hash, the samples of
+  two documents restricted to ``min(tau_a, tau_b)`` estimate containment without bias:
+  a trimmed copy's sample is a subset of its original's.
+* ``lead``: 16-bit hashes of the first ``LEAD_CAP`` shingles (of the first
+  ``LEAD_WINDOW``) whose hash is 0 modulo ``LEAD_RATE``, in text order; the first
+  ``LEAD_HEAD`` of them are the *head*. The head of a copy lies in the lead of its
+  original (and the other way round), whatever was trimmed from the top.
+* the lowest bit of a key says whether the shingle holds a number (figures, dates):
+  recurring templated reports share their words but not their numeric shingles.
+* ``chash``: an order-sensitive 64-bit hash of the token sequence (exact content).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from importlib import resources
+from typing import Sequence
+
+import numpy as np
+
+SHINGLE = 5
+BASE_RATE = 14
+MIN_SAMPLE = 16
+MAX_SAMPLE = 40
+LEAD_WINDOW = 120
+LEAD_HEAD = 8
+LEAD_RATE = 3
+LEAD_CAP = 24
+MIN_EXACT_TOKENS = 12
+
+_U32 = 1 << 32
+BASE_TAU = _U32 // BASE_RATE
+_M1 = np.uint64(0x9E3779B97F4A7C15)
+_M2 = np.uint64(0xBF58476D1CE4E5B9)
+_M3 = np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S32 = (np.uint64(s) for s in (30, 27, 31, 32))
+_MASK32 = np.uint64(0xFFFFFFFF)
+
+_ASCII_MAP = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-",
+    "\u2015": "-", "\u2212": "-", "\u00a0": " ", "\u200b": "", "\u00ad": "", "\ufeff": "",
+    "\u2022": " ", "\u00b7": " ", "\u2026": "...",
+}
+_ASCII_RE = re.compile("[" + "".join(_ASCII_MAP) + "]")
+_SPACE_RE = re.compile(r"\s+")
+
+
+def _load_patterns() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    text = resources.files("newsingest").joinpath("data/dedup_boilerplate.txt").read_text("utf-8")
+    pats = [line.strip() for line in text.splitlines()
+            if line.strip() and not line.lstrip().startswith("#")]
+    anchored = [p for p in pats if p.startswith("^")]
+    tail = [p for p in pats if not p.startswith("^")]
+    return (re.compile("|".join(f"(?:{p})" for p in anchored)),
+            re.compile("|".join(f"(?:{p})" for p in tail)) if tail else None)
+
+
+BOILERPLATE_RE, BOILERPLATE_TAIL_RE = _load_patterns()
+BOILERPLATE_TAIL_PARAS = 3
+BOILERPLATE_MAX_CHARS = 400
+
+# Tokens: runs of ASCII letters/digits and non-ASCII bytes (letters of other scripts);
+# ASCII punctuation and spaces separate them.
+MAX_TEXT_BYTES = 200_000
+_HEAD_MASK = np.array([(1 << (8 * i)) - 1 for i in range(9)], np.uint64)
+_TAIL_MASK = np.array([0] * 8 + [(1 << 64) - 1], np.uint64)
+
+
+def normalize_text(text: str) -> str:
+    """NFKC, ASCII quotes and dashes, case-folded; paragraphs stay on their own lines."""
+    text = text or ""
+    if not text.isascii():
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        text = _ASCII_RE.sub(lambda m: _ASCII_MAP[m.group()], text)
+        return text.casefold()
+    return text.lower()
+
+
+def strip_boilerplate(norm: str) -> str:
+    """Drop whole short paragraphs matching ``data/dedup_boilerplate.txt``."""
+    match = BOILERPLATE_RE.match
+    paras = norm.split("\n")
+    kept = [p for p in paras
+            if len(p) >= BOILERPLATE_MAX_CHARS or not (q := p.strip()) or not match(q)]
+    tail = BOILERPLATE_TAIL_RE
+    if tail is not None:
+        for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
+            if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
+                kept[i] = ""
+        kept = [p for p in kept if p]
+    return "\n".join(kept) if len(kept) != len(paras) else norm
+
+
+def stable_hash64(text: str | bytes) -> int:
+    """A process-independent 64-bit hash."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser, element-wise on uint64."""
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> _S30)) * _M2
+        x = (x ^ (x >> _S27)) * _M3
+        return x ^ (x >> _S31)
+
+
+def _punctuation_bytes(b: np.ndarray, w: np.ndarray) -> None:
+    """Clear ``w`` on the UTF-8 bytes of non-ASCII punctuation and spaces: U+0080-00BF
+    (C2 xx: no-break space, guillemets, soft hyphen...), U+2000-206F (E2 80/81 xx:
+    curly quotes, dashes, bullets, ellipsis...), U+3000-303F (E3 80 xx) and the BOM, so
+    that quote and dash styles never change a token."""
+    c2 = np.flatnonzero(b[:-1] == 0xC2)
+    w[c2] = False
+    w[c2 + 1] = False
+    lead = b[:-2]
+    three = np.flatnonzero(((lead == 0xE2) & ((b[1:-1] == 0x80) | (b[1:-1] == 0x81)))
+                           | ((lead == 0xE3) & (b[1:-1] == 0x80))
+                           | ((lead == 0xEF) & (b[1:-1] == 0xBB) & (b[2:] == 0xBF)))
+    for j in range(3):
+        w[three + j] = False
+
+
+def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes, number mask and start offsets of the word tokens of UTF-8 ``buf``.
+
+    A token hashes its length and its first and last 8 bytes (all of it when shorter)."""
+    b = np.frombuffer(buf, np.uint8)
+    if not len(b):
+        return np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(0, np.int64)
+    with np.errstate(over="ignore"):
+        digit = (b - np.uint8(48)) < 10
+        w = digit | (((b | np.uint8(32)) - np.uint8(97)) < 26) | (b >= 128)
+    if len(b) > 2:  # a decimal point or thousands separator between digits joins them
+        w[1:-1] |= ((b[1:-1] == 46) | (b[1:-1] == 44)) & digit[:-2] & digit[2:]
+        _punctuation_bytes(b, w)
+    edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts = np.flatnonzero(edge == 1)
+    ends = np.flatnonzero(edge == -1)
+    padded = np.zeros(len(b) + 16, np.uint8)
+    padded[8:8 + len(b)] = b
+    # every 8-byte little-endian window of the buffer, without copying
+    win = np.ndarray((len(b) + 9,), dtype="<u8", buffer=padded, offset=0, strides=(1,))
+    length = ends - starts
+    cap = np.minimum(length, 8)
+    with np.errstate(over="ignore"):
+        head = win[starts + 8] & _HEAD_MASK[cap]     # first min(8, len) bytes
+        tail = win[ends] & _TAIL_MASK[cap]           # last 8 bytes of long tokens
+        tok = _mix((head * _M1) ^ tail ^ (length.astype(np.uint64) * _M3))
+    return tok, digit[starts], starts
+
+
+def token_hashes(norm: str) -> tuple[np.ndarray, np.ndarray]:
+    """Stable 64-bit hashes of the word tokens of normalised text, and a mask of the
+    tokens that are numbers."""
+    th, is_num, _ = _tokens(norm.encode("utf-8")[:MAX_TEXT_BYTES])
+    return th, is_num
+
+
+def _poly(th: np.ndarray, k: int) -> np.ndarray:
+    n = len(th) - k + 1
+    with np.errstate(over="ignore"):
+        acc = th[:n].copy()
+        for j in range(1, k):
+            acc = acc * _M1 + th[j:j + n]
+    return _mix(acc)
+
+
+def shingle_hashes(th: np.ndarray) -> np.ndarray:
+    """64-bit hashes of the ``SHINGLE``-grams of token hashes ``th`` (fewer tokens:
+    one shingle of all of them)."""
+    if not len(th):
+        return np.zeros(0, np.uint64)
+    return _poly(th, min(SHINGLE, len(th)))
+
+
+def _rank_in_group(group: np.ndarray) -> np.ndarray:
+    """Position of each element within its run of equal ``group`` values (sorted)."""
+    if not len(group):
+        return np.zeros(0, np.int64)
+    idx = np.arange(len(group))
+    first = np.r_[True, group[1:] != group[:-1]]
+    return idx - np.maximum.accumulate(np.where(first, idx, 0))
+
+
+@dataclass
+class Sketches:
+    """Sketches of a batch of texts, as arrays (rows of the per-doc columns are docs;
+    ``e_*`` are the sample entries, sorted by document then order)."""
+
+    cols: dict[str, np.ndarray]
+    e_doc: np.ndarray
+    e_key: np.ndarray
+    e_ord: np.ndarray
+
+
+def prepare_text(text: str) -> str:
+    """What is hashed: NFKC, case-folded (lower case, \u00df as ss), boilerplate paragraphs dropped, truncated to
+    MAX_TEXT_BYTES. (Quote and dash styles are ignored by the tokeniser.)"""
+    text = text or ""
+    if text.isascii():
+        norm = text.lower()
+    else:
+        if not unicodedata.is_normalized("NFKC", text):
+            text = unicodedata.normalize("NFKC", text)
+        norm = text.lower()   # str.lower plus the one common full folding: close to casefold
+        if "\u00df" in norm:
+            norm = norm.replace("\u00df", "ss")
+    norm = strip_boilerplate(norm)
+    if "\x01" in norm:
+        norm = norm.replace("\x01", " ")
+    return norm if len(norm) <= MAX_TEXT_BYTES // 4 else norm.encode()[:MAX_TEXT_BYTES].decode(
+        "utf-8", "ignore")
+
+
+def sketch_batch(texts: Sequence[str], chunk_bytes: int = 300_000) -> Sketches:
+    """Sketch many texts at once (see the module docstring)."""
+    prepared = [prepare_text(t) for t in texts]
+    parts: list[Sketches] = []
+    start, size = 0, 0
+    for i, t in enumerate(prepared):
+        size += len(t) + 1
+        if size >= chunk_bytes or i == len(prepared) - 1:
+            parts.append(_sketch_chunk(prepared[start:i + 1]))
+            start, size = i + 1, 0
+    if not parts:
+        return _sketch_chunk([])
+    offsets = np.cumsum([0] + [len(p.cols["tau"]) for p in parts[:-1]])
+    return Sketches(
+        cols={k: np.concatenate([p.cols[k] for p in parts]) for k in parts[0].cols},
+        e_doc=np.concatenate([p.e_doc + off for p, off in zip(parts, offsets)]),
+        e_key=np.concatenate([p.e_key for p in parts]),
+        e_ord=np.concatenate([p.e_ord for p in parts]),
+    )
+
+
+def _sketch_chunk(texts: list[str]) -> Sketches:
+    nd = len(texts)
+    buf = "\x01".join(texts).encode("utf-8")
+    th, is_num, starts = _tokens(buf)
+    seps = np.flatnonzero(np.frombuffer(buf, np.uint8) == 1)
+    tdoc = np.searchsorted(seps, starts)
+    ntok = np.bincount(tdoc, minlength=nd)
+    first_tok = np.cumsum(ntok) - ntok
+    tpos = np.arange(len(th)) - first_tok[tdoc]
+    # shingles: k consecutive tokens of one document (short documents: all tokens)
+    k = SHINGLE
+    if len(th) >= k:
+        ok = tdoc[:len(th) - k + 1] == tdoc[k - 1:]
+        n = len(th) - k + 1
+        numeric = is_num[:n].copy()
+        for j in range(1, k):
+            numeric |= is_num[j:j + n]
+        numeric = numeric[ok]
+        sh = _poly(th, k)[ok]
+        sdoc = tdoc[:len(th) - k + 1][ok]
+        spos = tpos[:len(th) - k + 1][ok]
+    else:
+        sh, sdoc, spos = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+        numeric = np.zeros(0, bool)
+    short = np.flatnonzero((ntok > 0) & (ntok < k))
+    if len(short):
+        extra = [_poly(th[first_tok[d]:first_tok[d] + ntok[d]], int(ntok[d])) for d in short]
+        sh = np.concatenate([sh, *extra])
+        sdoc = np.concatenate([sdoc, short])
+        spos = np.concatenate([spos, np.zeros(len(short), np.int64)])
+        numeric = np.concatenate([numeric, [bool(is_num[first_tok[d]:first_tok[d] + ntok[d]].any())
+                                            for d in short]])
+        order = np.argsort(sdoc, kind="stable")
+        sh, sdoc, spos, numeric = sh[order], sdoc[order], spos[order], numeric[order]
+    orders = (sh >> _S32).astype(np.uint32)
+    # the key's lowest bit says whether the shingle holds a number (figures, dates)
+    keys = ((sh & _MASK32).astype(np.uint32) & np.uint32(0xFFFFFFFE)) | numeric.astype(np.uint32)
+    # consistent sample: order < tau, with MIN_SAMPLE..MAX_SAMPLE entries per document
+    nsh = np.bincount(sdoc, minlength=nd)
+    base = orders < BASE_TAU
+    cnt = np.bincount(sdoc[base], minlength=nd)
+    low = cnt < MIN_SAMPLE
+    pick = base & ~low[sdoc] | low[sdoc]
+    code = (sdoc[pick].astype(np.uint64) << _S32) | orders[pick].astype(np.uint64)
+    kk = keys[pick]
+    order = np.argsort(code, kind="stable")
+    code, kk = code[order], kk[order]
+    uniq = np.r_[True, code[1:] != code[:-1]]
+    code, kk = code[uniq], kk[uniq]
+    edoc = (code >> _S32).astype(np.int64)
+    eord = (code & _MASK32).astype(np.uint32)
+    rank = _rank_in_group(edoc)
+    limit = np.where(low, MIN_SAMPLE, MAX_SAMPLE)
+    keep = rank < limit[edoc]
+    tau = np.full(nd, BASE_TAU, np.int64)
+    over = keep & (rank == limit[edoc] - 1)
+    cut_docs = edoc[over]
+    nuniq = np.bincount(edoc, minlength=nd)
+    needs_cut = nuniq[cut_docs] > limit[cut_docs]
+    tau[cut_docs[needs_cut]] = eord[over][needs_cut].astype(np.int64) + 1
+    tau[low & (nuniq <= MIN_SAMPLE)] = _U32 - 1
+    edoc, ekey, eord = edoc[keep], kk[keep], eord[keep]
+    cols: dict[str, np.ndarray] = {
+        "tau": tau, "n": np.bincount(edoc, minlength=nd), "ntok": ntok,
+        "chash": _content_hashes(th, tpos, tdoc, ntok, nd),
+    }
+    # lead: the first LEAD_CAP shingles whose hash is 0 modulo LEAD_RATE, in text order
+    lsel = np.flatnonzero((spos < LEAD_WINDOW)
+                          & (((sh >> np.uint64(20)) % np.uint64(LEAD_RATE)) == 0))
+    ldoc = sdoc[lsel]
+    lrank = _rank_in_group(ldoc)
+    lk = lrank < LEAD_CAP
+    lead = np.zeros((nd, LEAD_CAP), np.uint16)
+    lval = ((sh[lsel][lk] >> np.uint64(48)).astype(np.uint16) & np.uint16(0xFFFC)) | np.uint16(2)
+    lead[ldoc[lk], lrank[lk]] = lval | numeric[lsel][lk].astype(np.uint16)   # bit 0: number
+    cols["lead"] = lead
+    cols["lead_n"] = np.bincount(ldoc[lk], minlength=nd)
+    cols["lead_head"] = np.minimum(cols["lead_n"], LEAD_HEAD)
+    cols["nnum"] = np.bincount(edoc[(ekey & 1) == 1], minlength=nd)
+    del nsh
+    return Sketches(cols, edoc, ekey, eord)
+
+
+def _content_hashes(th: np.ndarray, tpos: np.ndarray, tdoc: np.ndarray, ntok: np.ndarray,
+                    nd: int) -> np.ndarray:
+    """Order-sensitive 64-bit hash of each document's token sequence (0: too short)."""
+    out = np.zeros(nd, np.uint64)
+    if not len(th):
+        return out
+    with np.errstate(over="ignore"):
+        v = _mix(th ^ (tpos.astype(np.uint64) * _M3))
+    has = np.flatnonzero(ntok > 0)
+    first = (np.cumsum(ntok) - ntok)[has]
+    sums = np.add.reduceat(v, first)
+    with np.errstate(over="ignore"):
+        h = _mix(sums + ntok[has].astype(np.uint64) * _M1)
+    h[h == 0] = 1
+    out[has] = h
+    out[ntok < MIN_EXACT_TOKENS] = 0
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Sketch:
+    """The sketch of one text (a view used by tests and tools)."""
+
+    keys: np.ndarray
+    orders: np.ndarray
+    tau: int
+    lead: np.ndarray
+    lead_head: int
+    content_hash: int
+    n_tokens: int
+
+
+def sketch_text(text: str) -> Sketch:
+    """Normalise ``text`` and compute its sketch."""
+    s = sketch_batch([text])
+    c = s.cols
+    return Sketch(keys=s.e_key, orders=s.e_ord, tau=int(c["tau"][0]),
+                  lead=c["lead"][0, :int(c["lead_n"][0])], lead_head=int(c["lead_head"][0]),
+                  content_hash=int(c["chash"][0]),
+                  n_tokens=int(c["ntok"][0]))

@@ -1,0 +1,263 @@
+"""Syndicated-copy detection: each rule, each hard negative, stability of cluster ids."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from newsingest.dedup import Assignment, DedupDoc, DedupIndex, cluster_documents
+from newsingest.shingles import normalize_text, sketch_text, stable_hash64
+
+_spec = importlib.util.spec_from_file_location(
+    "dedup_stories", Path(__file__).parent / "fixtures" / "dedup" / "stories.py")
+S = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(S)
+
+T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
+WIRE_URL = "https://www.reuters.com/world/europe/rotterdam-dock-workers-strike-2026-11-24/"
+LOCAL = ("In Duisburg, the inland port authority said barge traffic on the Rhine would slow "
+         "this week, and local hauliers warned that deliveries to Ruhr factories could slip.")
+
+
+def doc(id_: str, text: str, *, hours: float = 0, source: str | None = None,
+        title: str = "", **kw) -> DedupDoc:
+    return DedupDoc(id=id_, title=title, text=text, source=source or id_,
+                    published_at=T0 + timedelta(hours=hours), **kw)
+
+
+def run(docs: list[DedupDoc], index: DedupIndex | None = None, run_id: str = "r1",
+        hours: float = 12) -> dict[str, Assignment]:
+    index = index if index is not None else DedupIndex()
+    return {a.doc_id: a for a in index.assign(docs, run_id, now=T0 + timedelta(hours=hours))}
+
+
+def wire(**kw) -> DedupDoc:
+    return doc("wire", S.WIRE, title=S.WIRE_TITLE, source="reuters", url=WIRE_URL, **kw)
+
+
+# --- normalisation ----------------------------------------------------------------------
+def test_normalisation_folds_quotes_dashes_case():
+    assert normalize_text("\u201cHe\u2019s \u2014 OK\u201d") == "\"he's - ok\""
+    a = sketch_text("The \u201cBIG\u201d  dispute \u2013 it\u2019s over, said 6.84 people today again and again")
+    b = sketch_text('the "big" dispute - it\'s over said 6.84 people today again and again')
+    assert a.content_hash == b.content_hash != 0
+
+
+def test_hash_is_stable_across_processes():
+    code = ("from newsingest.shingles import sketch_text; s = sketch_text(%r); "
+            "print(s.content_hash, s.keys.tolist())" % S.WIRE)
+    outs = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}, check=True).stdout
+            for seed in ("1", "2")}
+    assert len(outs) == 1
+    here = sketch_text(S.WIRE)
+    assert outs.pop().split()[0] == str(here.content_hash)
+
+
+# --- rules ------------------------------------------------------------------------------
+def test_url_rule_tracking_params_and_amp():
+    other = "Completely different text of a reloaded page " * 5
+    res = run([wire(), doc("amp", other, hours=1, url="http://amp.reuters.com/amp/world/europe/"
+                           "rotterdam-dock-workers-strike-2026-11-24?utm_source=twitter")])
+    assert res["amp"].rule == "url" and res["amp"].matched_id == "wire"
+    assert res["amp"].cluster_id == res["wire"].cluster_id
+
+
+def test_feed_url_and_rel_canonical():
+    res = run([
+        doc("copy", S.syndicate(S.WIRE_PARAS), hours=-1, url="https://news.example.com/a/123",
+            canonical_url=WIRE_URL + "?utm_medium=rss"),
+        wire(),
+        doc("feed", "Some other page text about the harbour " * 4, hours=2,
+            url="https://redirected.example.org/x", feed_url=WIRE_URL + "?utm_campaign=feed"),
+    ])
+    assert len({a.cluster_id for a in res.values()}) == 1
+    # named as rel=canonical by another member: canonical although published later
+    assert res["wire"].is_canonical and res["wire"].rule == "new"
+    assert res["copy"].rule == "url" and res["feed"].rule == "url"
+
+
+def test_home_page_rel_canonical_is_ignored():
+    res = run([doc("a", S.COUNCIL, canonical_url="https://gazette.example/"),
+               doc("b", S.RATES_1, canonical_url="https://gazette.example/")])
+    assert res["a"].cluster_id != res["b"].cluster_id
+
+
+def test_content_hash_rule():
+    text = S.WIRE.replace("\u201c", '"').replace("\u201d", '"').upper().replace(" ", "  ")
+    res = run([wire(), doc("shout", text, hours=1)])
+    assert res["shout"].rule == "content_hash" and res["shout"].similarity == 1.0
+
+
+@pytest.mark.parametrize("variant", [
+    dict(),
+    dict(local=LOCAL),
+    dict(keep=6),
+    dict(trim_lead=False, template=False, curly=False),
+    dict(local=LOCAL, keep=7, credit=False),
+])
+def test_near_duplicate_copies(variant):
+    copy = S.syndicate(S.WIRE_PARAS, **variant)
+    res = run([wire(), doc("copy", copy, hours=3, title="Port strike strands ships")])
+    assert res["copy"].cluster_id == res["wire"].cluster_id
+    assert res["copy"].rule in ("near_duplicate", "content_hash")
+    assert res["wire"].is_canonical and not res["copy"].is_canonical
+
+
+def test_many_outlets_one_cluster():
+    docs = [wire()] + [
+        doc(f"o{i}", S.syndicate(S.WIRE_PARAS, local=LOCAL if i % 2 else None,
+                                 keep=None if i % 3 else 8), hours=i)
+        for i in range(1, 7)]
+    res = run(docs)
+    assert len({a.cluster_id for a in res.values()}) == 1
+    assert sum(a.is_canonical for a in res.values()) == 1 and res["wire"].is_canonical
+
+
+def test_title_alone_never_decides():
+    res = run([doc("a", S.COUNCIL, title="Port strike"), doc("b", S.RATES_1, title="Port strike")])
+    assert res["a"].cluster_id != res["b"].cluster_id
+
+
+# --- hard negatives ---------------------------------------------------------------------
+@pytest.mark.parametrize("a,b", [
+    ("WIRE", "FOLLOW_UP"),
+    ("LIVE_1", "LIVE_2"),
+    ("DIGEST_1", "DIGEST_2"),
+    ("DIGEST_1", "WIRE"),
+    ("RATES_1", "RATES_2"),
+    ("COUNCIL", "WIRE"),
+])
+def test_hard_negatives_stay_apart(a, b):
+    res = run([doc("a", getattr(S, a), source="s1"), doc("b", getattr(S, b), hours=20, source="s2")])
+    assert res["a"].cluster_id != res["b"].cluster_id, (a, b)
+
+
+def test_hard_negatives_in_one_batch_with_copies():
+    docs = [wire(), doc("copy", S.syndicate(S.WIRE_PARAS), hours=1),
+            doc("follow", S.FOLLOW_UP, hours=60, source="reuters"),
+            doc("follow_copy", S.syndicate(S.FOLLOW_UP.split("\n")), hours=61),
+            doc("live1", S.LIVE_1), doc("live2", S.LIVE_2, hours=4),
+            doc("dig1", S.DIGEST_1, source="daily"), doc("dig2", S.DIGEST_2, hours=24, source="daily"),
+            doc("rates1", S.RATES_1, source="daily"), doc("rates2", S.RATES_2, hours=24, source="daily")]
+    res = run(docs, hours=70)
+    c = {k: v.cluster_id for k, v in res.items()}
+    assert c["wire"] == c["copy"] and c["follow"] == c["follow_copy"]
+    assert len(set(c.values())) == len(c) - 2
+
+
+def test_outlet_footer_does_not_link_short_stories():
+    briefs = [
+        "The library on Market Street will close for two weeks in December while the heating "
+        "system is replaced, the council said on Monday.",
+        "Police are looking for witnesses after a van hit a lamp post on the ring road early on "
+        "Sunday morning; nobody was hurt.",
+        "The annual Christmas market opens on Friday with 60 stalls, a skating rink and late "
+        "opening until ten every evening.",
+        "A new bus line will link the station with the hospital from January, running every "
+        "quarter of an hour on weekdays.",
+    ]
+    docs = [doc(f"b{i}", t + "\n" + S.OUTLET_FOOTER, hours=i, source="gazette")
+            for i, t in enumerate(briefs)]
+    res = run(docs)
+    assert len({a.cluster_id for a in res.values()}) == len(briefs)
+
+
+# --- time window ------------------------------------------------------------------------
+def test_time_window():
+    copy = S.syndicate(S.WIRE_PARAS, local=LOCAL)
+    late = run([wire(), doc("late", copy, hours=24 * 5)], hours=24 * 5)
+    assert late["late"].cluster_id != late["wire"].cluster_id
+    wide = DedupIndex(window_days=6)
+    res = run([wire(), doc("late", copy, hours=24 * 5)], index=wide, hours=24 * 5)
+    assert res["late"].cluster_id == res["wire"].cluster_id
+
+
+# --- history ----------------------------------------------------------------------------
+def test_cluster_ids_stable_across_calls_and_round_trip():
+    index = DedupIndex()
+    first = run([wire(), doc("c1", S.syndicate(S.WIRE_PARAS), hours=1)], index, "r1", hours=2)
+    cid = first["wire"].cluster_id
+    assert first["c1"].cluster_id == cid and not first["c1"].existing
+    second = run([doc("c2", S.syndicate(S.WIRE_PARAS, local=LOCAL), hours=3),
+                  doc("council", S.COUNCIL, hours=3)], index, "r2", hours=4)
+    assert second["c2"].cluster_id == cid and second["c2"].existing
+    assert second["c2"].rule == "near_duplicate" and second["c2"].matched_id in ("wire", "c1")
+    assert not second["council"].existing and second["council"].is_canonical
+    restored = DedupIndex.from_bytes(index.to_bytes())
+    assert len(restored) == len(index) == 4
+    third = run([doc("c3", S.syndicate(S.WIRE_PARAS, keep=7), hours=5),
+                 doc("c4", S.COUNCIL + "\nUpdated at 18:00.", hours=5)], restored, "r3", hours=6)
+    assert third["c3"].cluster_id == cid and third["c3"].existing
+    assert third["c4"].cluster_id == second["council"].cluster_id
+    assert restored.to_bytes()[:8] == b"NSDEDUP1"
+
+
+def test_rerun_of_same_run_id_does_not_match_itself():
+    index = DedupIndex()
+    docs = [wire(), doc("c1", S.syndicate(S.WIRE_PARAS), hours=1)]
+    a = run(docs, index, "r1")
+    b = run(docs, index, "r1")
+    assert len(index) == 2
+    assert b["wire"].rule == "new" and not b["wire"].existing
+    assert b["wire"].cluster_id == a["wire"].cluster_id
+    assert b["c1"].matched_id == "wire" and not b["c1"].existing
+
+
+def test_history_is_pruned():
+    index = DedupIndex(history_days=2)
+    run([wire()], index, "r1", hours=1)
+    run([doc("council", S.COUNCIL, hours=24 * 3)], index, "r2", hours=24 * 3)
+    assert len(index) == 1
+
+
+def test_from_bytes_rejects_garbage():
+    with pytest.raises(ValueError):
+        DedupIndex.from_bytes(b"not an index at all")
+
+
+# --- batch form ---------------------------------------------------------------------------
+def test_cluster_documents_dicts():
+    out = cluster_documents([
+        {"id": "w", "title": "t", "text": S.WIRE, "url": WIRE_URL,
+         "published_at": "2026-11-24T09:00:00Z"},
+        {"id": "c", "title": "other", "text": S.syndicate(S.WIRE_PARAS),
+         "published_at": "2026-11-24T11:00:00+00:00", "source": "x"},
+        {"id": "f", "title": "t", "text": S.FOLLOW_UP, "published_at": T0 + timedelta(days=3)},
+        {"id": "e", "title": "", "text": ""},
+        {"id": "e2", "title": "", "text": ""},
+    ])
+    assert out["w"] == out["c"] != out["f"]
+    assert out["e"] != out["e2"]
+
+
+# --- storage --------------------------------------------------------------------------
+def test_in_place_merge_and_compress_match_plain_numpy():
+    import numpy as np
+
+    from newsingest.dedup_store import compress, merge
+
+    rng = np.random.default_rng(0)
+    keys = np.sort(rng.integers(0, 5000, 200_000).astype(np.uint32))
+    docs = rng.integers(0, 10**6, len(keys)).astype(np.int32)
+    nk = rng.integers(0, 5000, 3000).astype(np.uint32)
+    nd = rng.integers(0, 10**6, len(nk)).astype(np.int32)
+    allk, alld = np.concatenate([keys, nk]), np.concatenate([docs, nd])
+    order = np.argsort(allk, kind="stable")
+    got_k, got_d = merge(keys.copy(), docs.copy(), nk, nd)
+    assert (got_k == allk[order]).all() and (got_d == alld[order]).all()
+    mask = rng.random(len(docs)) < 0.6
+    assert (compress(docs.copy(), mask, chunk=4096) == docs[mask]).all()
+
+
+def test_unused_run_ids_are_forgotten():
+    index = DedupIndex(history_days=2)
+    run([wire()], index, "r1", hours=1)
+    run([doc("council", S.COUNCIL, hours=24 * 3)], index, "r2", hours=24 * 3)
+    assert DedupIndex.from_bytes(index.to_bytes())._runs == ["r2"]
