@@ -22,6 +22,7 @@ echo "== migrating the Airflow database (SQLite under $AIRFLOW_HOME)"
 
 echo "== starting the demo news web on 127.0.0.1"
 "$BIN/python" -m newsingest_demo serve --registry "$NEWS_FEEDS" --ready-file "$ROOT/.demo/ready" \
+  --base-port "${DEMO_BASE_PORT:-18601}" \
   >"$ROOT/.demo/web.log" 2>&1 &
 WEB=$!
 trap 'kill "$WEB" 2>/dev/null; wait "$WEB" 2>/dev/null || true' EXIT

@@ -143,21 +143,26 @@ class _Handler(BaseHTTPRequestHandler):
 class DemoWeb:
     """The whole demo web: start with ``with DemoWeb() as web:``, stopped on exit."""
 
-    def __init__(self, quiet: bool = True) -> None:
+    def __init__(self, quiet: bool = True, base_port: int = 0) -> None:
         self.content: Content = load_content()
         self.quiet = quiet
+        self.base_port = base_port
         self._servers: dict[str, _PublisherServer] = {}
         self._threads: list[threading.Thread] = []
         self._manifest: dict[str, Any] | None = None
 
     # lifecycle -------------------------------------------------------------
     def start(self) -> DemoWeb:
-        """Bind every publisher to a free loopback port and serve in daemon threads."""
+        """Bind every publisher to a loopback port and serve in daemon threads.
+
+        With ``base_port`` set, publisher i asks for ``base_port + i`` (so URLs stay the
+        same from one demo run to the next) and falls back to a free port when taken.
+        """
         if self._servers:
             return self
         try:
-            for pub in self.content.publishers.values():
-                srv = _PublisherServer(pub)
+            for i, pub in enumerate(self.content.publishers.values()):
+                srv = self._bind(pub, self.base_port + i if self.base_port else 0)
                 srv.quiet = self.quiet
                 srv.resources = render_publisher(self.content, pub, srv.base_url)
                 self._servers[pub.id] = srv
@@ -173,6 +178,15 @@ class DemoWeb:
             self.stop()
             raise
         return self
+
+    @staticmethod
+    def _bind(pub: Any, port: int) -> _PublisherServer:
+        try:
+            return _PublisherServer(pub, port)
+        except OSError:
+            if not port:
+                raise
+            return _PublisherServer(pub, 0)
 
     def stop(self) -> None:
         """Shut every server down and release its port."""
@@ -227,7 +241,7 @@ class DemoWeb:
         """Write the registry as YAML (``feeds: [...]``) and return the path."""
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        header = "# Feed registry of the demo news web (generated; ports change per run).\n"
+        header = "# Feed registry of the demo news web (generated; ports may change per run).\n"
         body = yaml.safe_dump({"feeds": self.registry()}, sort_keys=False, allow_unicode=True)
         target.write_text(header + body, encoding="utf-8")
         return target
@@ -248,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--registry", required=True, help="where to write the feed registry YAML")
     serve.add_argument("--ready-file", help="file written once every server is listening")
     serve.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    serve.add_argument("--base-port", type=int, default=0,
+                       help="first port to ask for (publisher i gets BASE+i when free); 0: any free port")
     args = parser.parse_args(argv)
 
     stop = threading.Event()
@@ -256,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     ready = Path(args.ready_file) if args.ready_file else None
     try:
-        with DemoWeb(quiet=not args.verbose) as web:
+        with DemoWeb(quiet=not args.verbose, base_port=args.base_port) as web:
             registry = web.write_registry(args.registry)
             print(f"demo news web: {len(web.publishers)} publishers", flush=True)
             for pid, base in web.publishers.items():

@@ -306,7 +306,7 @@ def _sketch_chunk(texts: list[str]) -> Sketches:
     kk = keys[pick]
     order = np.argsort(code, kind="stable")
     code, kk = code[order], kk[order]
-    uniq = np.r_[True, code[1:] != code[:-1]]
+    uniq = np.r_[True, code[1:] != code[:-1]] if len(code) else np.zeros(0, bool)
     code, kk = code[uniq], kk[uniq]
     edoc = (code >> _S32).astype(np.int64)
     eord = (code & _MASK32).astype(np.uint32)

@@ -46,7 +46,8 @@ def summarize(data_url: str, run_id: str | None = None) -> str:
     lines = [
         f"== news_ingest run {run_id}",
         f"feeds polled      {len(polls_run)}  (ok {sum(r['status'] == 'ok' for r in polls_run)}, "
-        f"not modified {sum(bool(r['not_modified']) for r in polls_run)}, failed {len(failed)})",
+        f"not modified {sum(r['status'] == 'not_modified' for r in polls_run)}, "
+        f"in backoff {sum(r['status'] == 'skipped_backoff' for r in polls_run)}, failed {len(failed)})",
     ]
     for r in failed:
         lines.append(f"  failed: {r['feed_id']}: {r['error_kind']}: {(r['error'] or '')[:110]}")
