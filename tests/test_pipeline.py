@@ -103,3 +103,18 @@ def test_plan_groups_feeds_by_host_and_rejects_unknown_ids(web, tmp_path):
     with pytest.raises(ConfigError, match="unknown feed id"):
         plan(ctx, ["no-such-feed"])
     assert [g["feeds"] for g in plan(ctx, [next(iter(feeds))])] == [[next(iter(feeds))]]
+
+
+def test_outage_opens_the_circuit_and_keeps_feeds_out_of_backoff(tmp_path):
+    """Every feed unreachable at once (an outage): no feed is pushed into backoff."""
+    registry = tmp_path / "feeds.yaml"
+    registry.write_text(yaml.safe_dump({"feeds": [
+        {"id": f"down-{i}", "url": f"http://127.0.0.1:{closed_port()}/rss.xml",
+         "publisher": f"Down {i}", "country": "DE"} for i in range(5)]}))
+    data = tmp_path / "data"
+    first = run_all(RunContext("manual__outage1", "2026-11-24", settings(registry, data)))
+    assert first["circuit_open"] is True and first["feeds_failed"] == 5
+    run_all(RunContext("manual__outage2", "2026-11-24", settings(registry, data)))
+    second = [p for p in rows(data, "feed_polls") if p["run_id"] == "manual__outage2"]
+    assert [p["status"] for p in second] == ["error"] * 5, "feeds were skipped for backoff"
+    assert all(p["error_kind"] == "connection" for p in second)

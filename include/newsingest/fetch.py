@@ -366,6 +366,10 @@ class Fetcher:
             self.gate.set_interval(target.host_key, rules.crawl_delay)
         if allowed:
             return None
+        if rules.error_kind:  # the host did not answer: report that, not a robots verdict
+            return Exchange(error_kind=rules.error_kind,
+                            error=f"{url}: not fetched, robots.txt of {target.host} could not be "
+                                  f"read ({rules.reason})")
         return Exchange(error_kind="robots_disallowed",
                     error=f"{url}: disallowed by robots.txt of {target.host} for agent "
                           f"{self.robots.agent!r} ({rules.reason})")

@@ -349,6 +349,7 @@ def _outcome(row: dict, d: dict | None) -> str:
 
 def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
     """Write the four tables for this run, then commit state; returns the run's counts."""
+    from newsingest.feeds import circuit_open
     from newsingest.templates import SiteTemplates
 
     store, key, date = ctx.store, ctx.key, ctx.run_date
@@ -414,7 +415,7 @@ def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
     for ref in refs:
         poll_states.update(json.loads(store.read_bytes(f"{ctx.staging}/feedstates-{ref}.json") or b"{}"))
     failed = sum(1 for r in poll_rows if r["status"] == "error")
-    outage = len(poll_rows) >= 5 and failed / len(poll_rows) >= 0.8
+    outage = circuit_open(poll_rows)
     if outage:  # circuit breaker: a network outage must not push every feed into backoff
         log.warning("%d of %d feeds failed: keeping previous feed states", failed, len(poll_rows))
         poll_states = {}

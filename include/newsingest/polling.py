@@ -13,7 +13,7 @@ import hashlib
 import random
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime, timedelta, timezone
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from newsingest.config import FeedSpec
 from newsingest.errors import FeedParseError
@@ -254,21 +254,24 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
     return PollOutcome(feed.id, entries, state, row)
 
 
-def circuit_open(outcomes: Sequence[PollOutcome], threshold: float = 0.8,
+def circuit_open(outcomes: Sequence[PollOutcome | Mapping[str, Any]], threshold: float = 0.8,
                  min_feeds: int = 5) -> bool:
     """True when most polled feeds failed with outage-like errors in one run.
+
+    Takes poll outcomes or their ``feed_polls`` rows.
 
     Counted: feeds actually polled (not skipped); failing: connection/timeout/DNS/TLS
     errors and HTTP 5xx. With at least ``min_feeds`` polled and a failing share of at
     least ``threshold``, the pipeline should keep the previous states (no backoff).
     """
-    polled = [o for o in outcomes if o.row.get("status") != "skipped_backoff"]
+    rows = [o.row if isinstance(o, PollOutcome) else o for o in outcomes]
+    polled = [r for r in rows if r.get("status") != "skipped_backoff"]
     if len(polled) < min_feeds:
         return False
     failing = sum(
-        1 for o in polled
-        if o.row.get("status") == "error"
-        and (o.row.get("error_kind") in OUTAGE_KINDS
-             or (o.row.get("error_kind") == "http_status"
-                 and (o.row.get("http_status") or 0) >= 500)))
+        1 for r in polled
+        if r.get("status") == "error"
+        and (r.get("error_kind") in OUTAGE_KINDS
+             or (r.get("error_kind") == "http_status"
+                 and (r.get("http_status") or 0) >= 500)))
     return failing / len(polled) >= threshold

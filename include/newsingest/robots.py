@@ -30,6 +30,7 @@ class RobotsRules:
     reason: str                 # e.g. "robots.txt 404: allow all"
     expires: float              # monotonic
     crawl_delay: float | None = None
+    error_kind: str | None = None   # why robots.txt could not be read (network failures)
 
     def allows(self, agent: str, url: str) -> bool:
         if self.parser is None:
@@ -95,6 +96,8 @@ class RobotsCache:
                 return cached
             status, body, kind, error = self._fetch(robots_url(url))
             rules = rules_from_response(status, body, error, self.agent)
+            if status is None:
+                rules.error_kind = kind
             if kind != "rate_limited" or status is not None:
                 self._rules[origin] = rules     # never cache a request we did not send
             return rules
