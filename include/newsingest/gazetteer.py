@@ -256,9 +256,14 @@ def build_gazetteer() -> Gazetteer:
         key = normalise(e.form).lstrip()
         if key in curated_keys:
             prev = entries[key]
-            # same surface with different case patterns: keep the stricter one (acronym)
+            # same surface with different case patterns: an acronym stays an acronym;
+            # otherwise only the capitals both forms share are required ("Washington
+            # state" and "Washington State" both match)
             if "acronym" in prev.flags:
                 continue
+            if "acronym" not in e.flags:
+                shared = tuple(i for i in e.upper_idx if i in prev.upper_idx)
+                e = Entry(e.form, e.codes, e.kind, e.flags | prev.flags, e.resolver, shared)
         entries[key] = e
         curated_keys.add(key)
     person = rules.get("person_names", frozenset())

@@ -6,10 +6,10 @@ is built on the first call and cached; importing this module builds nothing.
 
 What counts as a mention
     A country's names and aliases, demonyms, government metonyms, its capital and big
-    cities, its states/provinces (so "Texas" or "Atlanta" is a US mention), its currency,
-    and its name in de/fr/es/it/pt/nl/pl/ru. Regions spanning several countries ("Latin
-    America", "Indian Ocean", "South China Sea") are not; "the two Koreas", "Korean
-    Peninsula" and "Korean War" count for both KR and KP.
+    cities, its states/provinces (so "Texas" or "Atlanta" is a US mention), and its name
+    in de/fr/es/it/pt/nl/pl/ru. Regions spanning several countries ("Latin America",
+    "Indian Ocean", "South China Sea") are not; "the two Koreas", "Korean Peninsula" and
+    "Korean War" count for both KR and KP. Currencies are not mentions at all (see below).
 
 Matching
     One Aho-Corasick pass over the lower-cased field, punctuation mapped to spaces and
@@ -37,13 +37,33 @@ Context rules (all word lists live in data/geo_rules.tsv)
       ("Michael Jordan", "Denzel Washington") makes it a person; later bare uses of a
       name found to be a person are persons too unless a place preposition precedes them.
       In a Title-Case headline the full name must also occur in the text.
-    * "City, State": a city followed by ", <US state / Canadian province>" is not its
-      foreign namesake ("Moscow, Idaho", "London, Ontario", "Athens, Georgia"), and the
-      story's other bare uses of that city follow it.
+    * "City, State": a city followed by ", <US state / Canadian province>" or its AP
+      abbreviation ("Athens, Ga.", "London, Ont."; lists us_state_abbrev,
+      ca_province_abbrev) is not its foreign namesake ("Moscow, Idaho", "London, Ontario",
+      "Athens, Georgia"), and the story's other bare uses of that city (and a dateline
+      "ATHENS:") follow it.
+    * county: a city naming a county ("Athens-Clarke County", "Moscow County") is not the
+      city, unless its country names counties after cities ("Dallas County", "Nairobi
+      County"; list county_countries); if the story's other mentions include the US and
+      nothing else points to the city's own country, the city's bare uses and dateline
+      are the US namesake.
+    * longer place names: a place followed by a particle (de, del, do, da, di, du, upon;
+      list place_particles) and a capitalised word is another place ("Santiago del
+      Estero" is not Santiago de Chile).
+    * "the States" followed by a capitalised word is an institution ("the States
+      Assembly" of Jersey, "the States General"), not the US (flag nocapnext).
+    * soft previous words: "the Niger" is the river unless the story has Niger cues
+      (Niamey, Nigerien, ...; sense:niger:neg_prev_soft); "Niger Delta", "Niger State"
+      are Nigerian places and "Niger River" a blocker.
+    * domestic institutions ("the Agriculture Department", "Justice Department"; flag
+      domestic): the US only in a story that names no other country.
+    * a previous word that ends a sentence ("Olympia. Washington state ...") never makes
+      a place a person's surname.
     * language: "in Russian.", "speaks French", "Spanish-speaking" are not countries.
-    * currencies ("U.S. dollars", "US$", "Turkish lira", "yen", "rouble"): counted in
-      ``mentioned``/``counts`` with evidence, but never count towards ``about``. A bare
-      "$", "dollar", "euro", "peso" names no country (several use it) and is ignored.
+    * currencies ("U.S. dollars", "US$", "Turkish lira", "yen", "rouble", "naira") are
+      not mentions: they are matched only so that their words do not count, and appear
+      in none of ``mentioned``, ``counts``, ``about`` or ``evidence``. A bare "$",
+      "dollar", "euro", "peso" names no country either.
     * Georgia: "Tbilisi, Georgia" -> GE; "<other city or state>, Georgia" -> US; "state of
       Georgia", "Georgia governor/senate/Tech..." -> US; "Georgia's parliament/Dream..." ->
       GE; otherwise US only if the story's US cues (US places, Atlanta, county, governor..)
@@ -56,21 +76,27 @@ Context rules (all word lists live in data/geo_rules.tsv)
       "DR Congo", "Democratic Republic of (the) Congo", Kinshasa -> CD.
 
 About rule
-    For each code with at least one non-currency mention::
+    For each code with at least one mention::
 
         score = 4.0 * dateline          (the dateline place resolves to the code)
               + 2.0 * in_title          (a mention in the headline)
               + 1.5 * in_lead           (a mention in the lead: first paragraph, at most
-                                         two sentences)
+                                         two sentences, after a "Place." dateline)
               + 0.5 * in_first          (a mention in the first sentence of the text)
               + 2.0 * n / n_max         (share of mentions relative to the top code)
               + 0.25 * min(n, 8)        (absolute frequency, capped)
 
-    where n counts the code's non-currency mentions in headline and text.
+    where n counts the code's mentions in headline and text.
+
+    A local story: when only one country is mentioned, and only through places,
+    states and institutions inside it (no name, alias or demonym: "a bakery ... in middle
+    Georgia", "Agriculture Department data"), its score is raised to at least 3.0, so
+    the story is about that country.
 
     ``about`` = codes with ``score >= 3.0`` and ``score >= 0.5 * best score``, best first.
-    ``mentioned`` lists every code found (currency-only codes included), ordered by the
-    same score (currency-only codes last), then by first position.
+    ``mentioned`` lists every code found, ordered by the same score, then by count and
+    first position. ``set(counts) == set(mentioned)`` and every evidence code is in
+    ``mentioned``.
 
 Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 "NEW DELHI:", "WASHINGTON (AP) —", "TBILISI, Georgia —", "ATLANTA, Ga. (AP) —",
@@ -124,7 +150,9 @@ _DATELINE_DOT_RE = re.compile(r"\s*(?P<place>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]
 _SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
-_CURRENCY_HOSTS = frozenset(("demonym", "name", "alias"))
+_COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
+_ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
+_DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _LOC_PREP = frozenset("in to from of across into near inside outside visit visited visits "
                       "visiting toward towards neighbouring neighboring through over "
                       "against".split())
@@ -142,6 +170,8 @@ class _Doc:
         self.persons: set[str] = set()      # keys of names used as person names
         self.pending = False                # a resolver entry was seen
         self.moved: dict[str, tuple[str, ...]] = {}  # "Athens, Georgia": athens -> US
+        self.counties: set[str] = set()     # "Athens-Clarke County": athens names a county
+        self.domestic = False               # a "domestic" institution was seen
         self.padded_fields: list[str] = []
         self._title_case: bool | None = None
 
@@ -306,6 +336,8 @@ def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = Fals
     prv = _prev_word(s, start)
     if prv and prv[0].isupper():
         p = _norm(prv).rstrip(".")
+        if prv.endswith(".") and len(p) > 1 and p not in g.words("abbreviations"):
+            return ""                   # "Olympia. Washington state ...": a sentence end
         if (p not in common and p not in g.words("name_prefix_ok")
                 and _norm(prv) not in g.entries and p not in _LOC_PREP):
             initial = _sentence_initial(s, start - len(prv) - 1)
@@ -320,6 +352,9 @@ def _weak_ok(doc: _Doc, s: str, start: int, end: int, key: str, informative: boo
     base = f"sense:{key}:"
     prv = _norm(_prev_word(s, start)).rstrip(".,")
     if prv and prv in g.words(base + "neg_prev"):
+        return False
+    if prv and prv in g.words(base + "neg_prev_soft") and not doc.cue_count(
+            g.words(base + "pos_doc")):
         return False
     nxt = _norm(_next_word(s, end, hyphen=True))
     if nxt and nxt in g.words(base + "neg_next"):
@@ -412,6 +447,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     hits, padded = _candidates(g, s, all_caps)
     doc.padded_fields.append(padded)
     currency_words = g.words("currency_words")
+    particles = g.words("place_particles")
+    county_lands = g.words("county_countries")
+    us_abbrev, ca_abbrev = g.words("us_state_abbrev"), g.words("ca_province_abbrev")
     skip_until = lang_end = -99
     n_hits = len(hits)
     for i, (start, end, e) in enumerate(hits):
@@ -423,9 +461,29 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             codes = _special(doc, fld, s, hits, i, all_caps)
             if codes is None:
                 continue
+            if codes == ("US",) and e.resolver == "georgia":
+                kind = "state"
         if kind == "place":
+            # "Athens-Clarke County", "Moscow County": a county named after the city
+            if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
+                    county_lands.issuperset(c.lower() for c in codes)):
+                doc.counties.add(e.key)
+                continue
+            # "Santiago del Estero", "Santiago de Compostela": another place
+            if s[end:end + 1] == " ":
+                word = _padded_next(padded, s, end)
+                k = end + 1 + len(word)
+                if word in particles and s[k:k + 1] == " " and s[k + 1:k + 2].isupper():
+                    continue
+            if s[end:end + 2] == ", ":
+                ab = _ABBREV_AT.match(s, end + 2)
+                if ab:
+                    ab = ab.group(0).lower()
+                    where = ("US",) if ab in us_abbrev else ("CA",) if ab in ca_abbrev else ()
+                    if where and e.codes != where:     # "Athens, Ga.", "London, Ont."
+                        doc.moved[e.key] = codes = where
             # "City, State": Moscow, Idaho / Athens, Georgia
-            if i + 1 < n_hits and s[end:end + 2] == ", ":
+            if e.key not in doc.moved and i + 1 < n_hits and s[end:end + 2] == ", ":
                 ns, _ne, nentry = hits[i + 1]
                 if ns == end + 2 and (nentry.kind == "state" or (
                         nentry.resolver == "georgia"
@@ -438,17 +496,17 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     start - lang_end <= 5 and _padded_prev(padded, s, start) in ("and", "or")):
                 lang_end = end
                 continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
+        if kind == "currency":
+            continue                                   # "U.S. dollars", "yen": not a mention
         if e.host:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
-                kind = "currency"
-                end += 1
-            elif nc == " " and s[end + 1:end + 2].islower():
+                continue
+            if nc == " " and s[end + 1:end + 2].islower():
                 word = padded[end + 2:padded.find(" ", end + 2)]
                 if word in currency_words:             # "Turkish lira", "Swiss francs"
-                    kind = "currency"
-                    end = end + 1 + len(word)
-                    skip_until = end
+                    skip_until = end + 1 + len(word)
+                    continue
         out.append([codes, kind, fld, start, end, s[start:end], e])
 
 
@@ -465,6 +523,13 @@ def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i:
         if prv.isupper() and prv.lower() in g.words("us_pronoun_prev"):
             return None
     flags = e.flags
+    if "domestic" in flags:
+        doc.domestic = True
+    if "nocapnext" in flags:
+        # "the States Assembly", "the States General": an institution, not the US
+        nxt = _next_word(s, end)
+        if nxt[:1].isupper() and not all_caps:
+            return None
     if "person" in flags:
         name = _person_check(doc, s, start, end, all_caps)
         if name and (title_case or all_caps):
@@ -495,8 +560,8 @@ _CODES, _KIND, _FIELD, _START, _END, _SURF, _ENTRY = range(7)
 
 
 def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
-    """Drop later uses of person names; settle Georgia / Korea / Congo from context."""
-    g = doc.g
+    """Drop later uses of person names; settle Georgia / Korea / Congo, counties and
+    domestic institutions from context."""
     if doc.persons:
         kept = []
         for m in mentions:
@@ -512,8 +577,39 @@ def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
         for m in mentions:
             if m[_KIND] == "place" and m[_ENTRY].key in doc.moved:
                 m[_CODES] = doc.moved[m[_ENTRY].key]
-    if not doc.pending:
-        return mentions
+    if doc.pending:
+        mentions = _resolve_ambiguous(doc, mentions)
+    if doc.counties:
+        _resolve_counties(doc, mentions)
+    if doc.domestic:
+        # "the Agriculture Department" names the US only in a story naming no other country
+        others = any(c != "US" for m in mentions if "domestic" not in m[_ENTRY].flags
+                     for c in m[_CODES] if c)
+        if others:
+            mentions = [m for m in mentions if "domestic" not in m[_ENTRY].flags]
+    return mentions
+
+
+def _resolve_counties(doc: _Doc, mentions: list[list]) -> None:
+    """A city that names a county ("Athens-Clarke County") in a story whose other places
+    are in the US, with nothing else pointing to the city's own country, is the US town
+    (the story's bare "Athens" and its "ATHENS:" dateline follow it)."""
+    for key in doc.counties:
+        own = doc.g.entries[key].codes
+        if not own or own == ("US",) or key in doc.moved:
+            continue
+        rest = [m for m in mentions if m[_ENTRY].key != key]
+        if any(m[_CODES] == ("US",) and m[_KIND] in ("place", "state", "name") for m in rest) \
+                and not any(c in own for m in rest for c in m[_CODES]):
+            doc.moved[key] = ("US",)
+            for m in mentions:
+                if m[_ENTRY].key == key:
+                    m[_CODES] = ("US",)
+
+
+def _resolve_ambiguous(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Settle Georgia / Korea / Congo hits the local rules left open."""
+    g = doc.g
     # Georgia hits already decided locally keep their code; the rest are settled here
     pending = [m for m in mentions if m[_ENTRY].resolver and not (
         m[_ENTRY].resolver == "georgia" and m[_CODES][0])]
@@ -543,10 +639,13 @@ def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
             else:
                 verdicts[r] = ()
         m[_CODES] = verdicts[r]
+        if r == "georgia" and verdicts[r] == ("US",):
+            m[_KIND] = "state"
     return mentions
 
 
-def _dateline(g: Gazetteer, text: str) -> tuple[tuple[str, ...], int, int]:
+def _dateline(g: Gazetteer, text: str,
+              moved: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], int, int]:
     """Codes of the dateline place (region first) and the span of the deciding words."""
     head = text[:160]
     m = _DATELINE_RE.match(head)
@@ -568,19 +667,23 @@ def _dateline(g: Gazetteer, text: str) -> tuple[tuple[str, ...], int, int]:
             pk = normalise(place).strip()
             if pk == "georgia":
                 return ("GE",), ps, pe
-            return g.place_codes.get(pk, ()), ps, pe
+            return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe
     m = _DATELINE_DOT_RE.match(head)
     if m:
-        return (g.place_codes.get(normalise(m.group("place")).strip(), ()),) + m.span("place")
+        pk = normalise(m.group("place")).strip()
+        return (moved.get(pk) or g.place_codes.get(pk, ()),) + m.span("place")
     return (), 0, 0
 
 
-def _lead_bounds(g: Gazetteer, text: str) -> tuple[int, int]:
-    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences)."""
+def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
+    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences).
+
+    ``begin`` skips a dateline ("Ottawa. Canada and China ..." starts at "Canada").
+    """
     abbrev = g.words("abbreviations")
     limit = min(len(text), 1500)
     ends: list[int] = []
-    for m in _SENT_END_RE.finditer(text, 0, limit):
+    for m in _SENT_END_RE.finditer(text, begin, limit):
         before = text[:m.start()]
         if m.group(0) == "\n":
             if before.strip():
@@ -618,48 +721,56 @@ def tag_countries(title: str, text: str) -> CountryTags:
     raw: list[list] = []
     _scan_field(doc, "title", title, raw)
     _scan_field(doc, "text", text, raw)
-    mentions = _resolve(doc, raw) if doc.persons or doc.pending or doc.moved else raw
+    mentions = (_resolve(doc, raw) if doc.persons or doc.pending or doc.moved or doc.counties
+                or doc.domestic else raw)
 
-    first_end, lead_end = _lead_bounds(g, text) if mentions and text else (0, 0)
+    dateline, d_start, d_end = _dateline(g, text, doc.moved) if text else ((), 0, 0)
+    begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
+    first_end, lead_end = _lead_bounds(g, text, begin) if mentions and text else (0, 0)
     offset = len(title) + 1
     evidence: list[Evidence] = []
     counts: dict[str, int] = {}
-    strong: dict[str, int] = {}
     firsts: dict[str, int] = {}
     in_title: set[str] = set()
     in_lead: set[str] = set()
     in_first: set[str] = set()
+    named: set[str] = set()     # codes named by name, alias, demonym (not only places)
     for codes, kind, fld, start, end, surface, _e in mentions:
         for c in codes:
             if not c:
                 continue
+            if kind not in _DOMESTIC_KINDS:
+                named.add(c)
             evidence.append(_evidence(c, surface, fld, start, end))
             if c in counts:
                 counts[c] += 1
             else:
                 counts[c] = 1
                 firsts[c] = start if fld == "title" else offset + start
-            if kind != "currency":
-                strong[c] = strong.get(c, 0) + 1
-                if fld == "title":
-                    in_title.add(c)
-                elif start < lead_end:
-                    in_lead.add(c)
-                    if start < first_end:
-                        in_first.add(c)
+            if fld == "title":
+                in_title.add(c)
+            elif start < lead_end:
+                in_lead.add(c)
+                if start < first_end:
+                    in_first.add(c)
 
-    dateline, d_start, d_end = _dateline(g, text) if text else ((), 0, 0)
     for c in dateline:  # a dateline place the gazetteer missed ("SPRINGFIELD, Ill.")
         if c not in counts:
-            counts[c] = strong[c] = 1
+            counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
     scores: dict[str, float] = {}
-    n_max = max(strong.values(), default=0)
-    for c, n in strong.items():
+    n_max = max(counts.values(), default=0)
+    for c, n in counts.items():
         scores[c] = (W_DATELINE * (c in dateline) + W_TITLE * (c in in_title)
                      + W_LEAD * (c in in_lead) + W_FIRST * (c in in_first)
                      + W_SHARE * n / n_max + W_FREQ * min(n, FREQ_CAP))
+    if len(scores) == 1:
+        # a local story: its one country is referred to only through places and
+        # institutions inside it ("middle Georgia", "Texas", "the Agriculture Department")
+        (c, sc), = scores.items()
+        if c not in named and c not in dateline:
+            scores[c] = max(sc, ABOUT_MIN)
     best = max(scores.values(), default=0.0)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
                    key=lambda c: (-scores[c], firsts[c]))
