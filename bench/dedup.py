@@ -15,7 +15,9 @@ The set:
 * copies (same gold cluster) at other outlets: another headline, the outlet's header
   and footer lines, the dateline or first sentence trimmed, curly or straight quotes,
   a credit line, a local paragraph, a trimmed end, some with rel=canonical to the
-  original or a second fetch of the same URL with tracking parameters;
+  original or a second fetch of the same URL with tracking parameters; a share
+  (``--rewritten-leads``, 0.1) with the first sentence rewritten (drawn from a separate
+  random stream: with 0 the set is exactly the earlier one);
 * hard negatives (their own gold clusters): follow-ups 1-3 days later reusing 30-50%
   of the original's paragraphs under a new top; live-blog snapshot series (new entries
   on top); daily digests quoting the leads of current stories; recurring templated
@@ -41,7 +43,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import numpy as np
 
 from newsingest.dedup import DedupDoc, DedupIndex
 
@@ -102,9 +103,11 @@ def build_pool(texts: list[dict]) -> Pool:
 class Gen:
     """Generates the documents and their gold clusters."""
 
-    def __init__(self, pool: Pool, seed: int) -> None:
+    def __init__(self, pool: Pool, seed: int, rewritten_leads: float = 0.0) -> None:
         self.pool = pool
         self.rng = random.Random(seed)
+        self.rewrite_rng = random.Random(seed + 1)
+        self.rewritten_leads = rewritten_leads
         self.docs: list[DedupDoc] = []
         self.gold: list[int] = []
         self.n_gold = 0
@@ -164,6 +167,11 @@ class Gen:
     def _copy_edits(self, paras: list[str]) -> list[str]:
         rng = self.rng
         out = list(paras)
+        rw = self.rewrite_rng
+        if rw.random() < self.rewritten_leads:   # rewritten lead: another first sentence
+            words = [self.pool.vocab[rw.randrange(len(self.pool.vocab))] if rw.random() < 0.2
+                     else w for w in rw.choice(self.pool.sentences).split()]
+            out[0] = " ".join([" ".join(words)] + _SENT_RE.split(out[0])[1:])
         if rng.random() < 0.5:   # trimmed lead: dateline or first sentence dropped
             parts = _SENT_RE.split(out[0])
             out[0] = " ".join(parts[1:]) if len(parts) > 1 else " ".join(out[0].split()[4:])
@@ -254,14 +262,15 @@ class Gen:
         paras = []
         for i in range(self.rng.randint(3, 5)):
             words = self._para(2).split()
-            for j in range(self.rng.randint(1, 3)):
+            for _ in range(self.rng.randint(1, 3)):
                 words.insert(self.rng.randrange(len(words) + 1), "{n}")
             paras.append(("Report for {date}: " if i == 0 else "") + " ".join(words))
         return paras
 
 
-def generate(pool: Pool, n: int, seed: int) -> tuple[list[DedupDoc], list[int]]:
-    g = Gen(pool, seed)
+def generate(pool: Pool, n: int, seed: int,
+             rewritten_leads: float = 0.0) -> tuple[list[DedupDoc], list[int]]:
+    g = Gen(pool, seed, rewritten_leads)
     n_templates = max(1, int(n * 0.04 / SPAN_DAYS))
     templates = [(g.make_template(), g.rng.choice(g.outlets)) for _ in range(n_templates)]
     for tpl, outlet in templates:
@@ -356,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--runs", type=int, default=10, help="assign() calls per size")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--rewritten-leads", type=float, default=0.1,
+                    help="share of copies whose first sentence is rewritten (0: the earlier set)")
     ap.add_argument("--lsh-thresholds", default="0.5,0.3")
     ap.add_argument("--num-perm", type=int, default=64)
     ap.add_argument("--baseline-max", type=int, default=100000,
@@ -367,12 +378,13 @@ def main(argv: list[str] | None = None) -> int:
     pool = build_pool(load_texts(args.data, args.cache))
     print(f"pool: {len(pool.stories)} real articles, {len(pool.sentences)} sentences")
     for n in [int(s) for s in args.sizes.split(",") if s]:
-        docs, gold = generate(pool, n, args.seed)
+        docs, gold = generate(pool, n, args.seed, args.rewritten_leads)
         kinds = Counter(urlsplit(d.url).path.split("/")[1].split("-")[0] for d in docs)
         sizes = Counter(Counter(gold).values())
         print(f"\n== {n} documents, {len(set(gold))} gold clusters, "
               f"{sum(c for s, c in sizes.items() if s == 1)} singletons, "
-              f"largest {max(Counter(gold).values())}; kinds {dict(kinds)}")
+              f"largest {max(Counter(gold).values())}; kinds {dict(kinds)}; "
+              f"rewritten leads {args.rewritten_leads}")
         res = run_newsingest(docs, args.runs)
         p, r, f = pairwise(res["pred"], gold)
         proj = res["mem_per_doc"] * 3.5e6 / 2**30

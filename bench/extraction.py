@@ -75,7 +75,7 @@ def load_pages(root: Path, limit: int | None) -> list[tuple[str, dict, bytes]]:
 
 def score(pages: list[tuple[str, dict, bytes]], outputs: list[str]) -> dict[str, float]:
     tp = fp = fn = tn = 0
-    for (_, spec, _), text in zip(pages, outputs):
+    for (_, spec, _), text in zip(pages, outputs, strict=True):
         for s in spec.get("with", []):
             if s in text:
                 tp += 1

@@ -12,12 +12,16 @@ from pathlib import Path
 import pytest
 
 from newsingest.dedup import Assignment, DedupDoc, DedupIndex, cluster_documents
-from newsingest.shingles import normalize_text, sketch_text, stable_hash64
+from newsingest.shingles import normalize_text, sketch_text
 
 _spec = importlib.util.spec_from_file_location(
     "dedup_stories", Path(__file__).parent / "fixtures" / "dedup" / "stories.py")
 S = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(S)
+_spec_r = importlib.util.spec_from_file_location(
+    "dedup_rewrites", Path(__file__).parent / "fixtures" / "dedup" / "rewrites.py")
+R = importlib.util.module_from_spec(_spec_r)
+_spec_r.loader.exec_module(R)
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=timezone.utc)
 WIRE_URL = "https://www.reuters.com/world/europe/rotterdam-dock-workers-strike-2026-11-24/"
@@ -167,6 +171,83 @@ def test_outlet_footer_does_not_link_short_stories():
             for i, t in enumerate(briefs)]
     res = run(docs)
     assert len({a.cluster_id for a in res.values()}) == len(briefs)
+
+
+# --- rewritten leads, short copies (one outlet or two: a site's host may be shared) ----
+@pytest.mark.parametrize("same_source", [False, True])
+def test_rewritten_lead_copy_joins_its_original(same_source):
+    res = run([doc("orig", R.FLOOD, source="wire"),
+               doc("copy", R.FLOOD_REWRITTEN, hours=2, source="wire" if same_source else "daily")])
+    assert res["copy"].cluster_id == res["orig"].cluster_id
+    assert res["copy"].rule == "near_duplicate" and res["orig"].is_canonical
+
+
+@pytest.mark.parametrize("day", [6, 9, 12, 22])
+@pytest.mark.parametrize("same_source", [False, True])
+def test_short_trimmed_copy_with_credit_line_joins_its_original(same_source, day):
+    # the original's dateline carries a date (figures) that the copy's lead lacks
+    res = run([doc("orig", R.BRIDGE.replace("Nov 12", f"Nov {day}"), source="wire"),
+               doc("copy", R.BRIDGE_SHORT, hours=1, source="wire" if same_source else "daily")])
+    assert res["copy"].cluster_id == res["orig"].cluster_id
+    assert res["copy"].rule == "near_duplicate"
+
+
+def test_dateline_is_not_part_of_the_story():
+    a = sketch_text("NIAMEY, Nov 13 (Harbour Wire) - " + R.BRIDGE_PARAS[1])
+    b = sketch_text("Niamey: " + R.BRIDGE_PARAS[1])
+    c = sketch_text(R.BRIDGE_PARAS[1])
+    assert a.content_hash == b.content_hash == c.content_hash != 0
+    # not a dateline: an abbreviation, or a short line such as a kicker
+    assert sketch_text("U.S. " + R.BRIDGE_PARAS[1]).content_hash != c.content_hash
+    assert sketch_text("Live: follow every update").n_tokens == 4
+
+
+def test_first_sentence_of_the_lead():
+    one = "Mr. Tamm, of the U.S. office, said the port at Paldiski would close on Monday. " * 2
+    flood = sketch_text(R.FLOOD)
+    assert 0 < flood.lead_rest < len(flood.lead) - 3     # the first sentence, then the rest
+    # abbreviations do not end it: the same lead shingles fall before the sentence end
+    assert sketch_text(one).lead_rest == sketch_text(one.replace(". ", ".\n", 1)).lead_rest
+    # a line of fewer than 10 words (a kicker) runs on into the next sentence
+    assert sketch_text("A short line.\n" + R.BRIDGE_PARAS[1]).lead_rest == 0
+    assert sketch_text(R.BRIDGE_PARAS[1] + "\n" + R.BRIDGE_PARAS[2]).lead_rest > 0
+
+
+@pytest.mark.parametrize("same_source", [False, True])
+@pytest.mark.parametrize("a,b,hours", [
+    ("FLOOD", "FLOOD_FOLLOW_UP", 24 * 3),          # one paragraph reused, another event
+    ("FLOOD_REWRITTEN", "FLOOD_FOLLOW_UP", 24 * 3),
+    ("FERRY_WEEK_1", "FERRY_WEEK_2", 24 * 3),      # one template, other figures and dates
+])
+def test_new_hard_negatives_stay_apart(a, b, hours, same_source):
+    res = run([doc("a", getattr(R, a), source="s1"),
+               doc("b", getattr(R, b), hours=hours, source="s1" if same_source else "s2")],
+              hours=hours + 1)
+    assert res["a"].cluster_id != res["b"].cluster_id, (a, b)
+
+
+def test_rewritten_lead_copy_and_follow_up_in_one_batch_with_history():
+    index = DedupIndex()
+    first = run([doc("orig", R.FLOOD, source="wire"), doc("ferry1", R.FERRY_WEEK_1, source="ferry"),
+                 doc("bridge", R.BRIDGE, source="wire")], index, "r1", hours=1)
+    second = run([doc("copy", R.FLOOD_REWRITTEN, hours=3, source="daily"),
+                  doc("short", R.BRIDGE_SHORT, hours=3, source="daily"),
+                  doc("follow", R.FLOOD_FOLLOW_UP, hours=72, source="wire"),
+                  doc("ferry2", R.FERRY_WEEK_2, hours=72, source="ferry")], index, "r2", hours=73)
+    assert second["copy"].cluster_id == first["orig"].cluster_id and second["copy"].existing
+    assert second["short"].cluster_id == first["bridge"].cluster_id and second["short"].existing
+    assert not second["follow"].existing and second["follow"].is_canonical
+    assert not second["ferry2"].existing and second["ferry2"].is_canonical
+
+
+def test_index_without_newer_columns_still_loads():
+    index = DedupIndex()
+    run([doc("orig", R.FLOOD, source="wire")], index, "r1", hours=1)
+    del index._store.cols["lead_rest"]        # as written before the column existed
+    restored = DedupIndex.from_bytes(index.to_bytes())
+    assert len(restored) == 1 and int(restored._store.cols["lead_rest"][0]) == 0
+    res = run([doc("copy", R.FLOOD_REWRITTEN, hours=2, source="daily")], restored, "r2", hours=3)
+    assert res["copy"].rule in ("new", "near_duplicate")
 
 
 # --- time window ------------------------------------------------------------------------

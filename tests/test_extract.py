@@ -91,7 +91,12 @@ def test_date_from_url_and_from_htmldate_and_detected_language() -> None:
     assert art.published_at_source == "htmldate"
     assert art.published_at.date().isoformat() == "2021-04-17"
     assert art.published_at.tzinfo is not None
-    assert art.language == "en" and art.language_source == "detected"
+    try:
+        import py3langid  # noqa: F401  (optional: trafilatura's language-detection extra)
+    except ImportError:
+        assert (art.language, art.language_source) == (None, "none")
+    else:
+        assert art.language == "en" and art.language_source == "detected"
     assert art.title_source == "html"
 
 
@@ -248,3 +253,20 @@ def test_fragment_and_binary_input() -> None:
     assert "river authority" in extract_article(fragment, "https://f.example/a").text
     with pytest.raises(ExtractionError, match="binary"):
         extract_article(bytes(range(256)) * 50, "https://f.example/b")
+
+
+def test_copies_of_one_page_are_not_template_evidence() -> None:
+    same = page("en_prose_leave_a_reply.html").replace(
+        b"</article>", b"<p>Additional reporting by Ana Ruiz</p></article>")
+    pages = [PageInput(f"https://copies.example/story?ref={i}", same) for i in range(4)]
+    for art in extract_batch(pages):
+        assert "template" not in art.removed
+        assert art.text.endswith("Additional reporting by Ana Ruiz")
+
+
+def test_implausible_declared_language_is_replaced_by_detection() -> None:
+    pytest.importorskip("py3langid")
+    art = extract("lang_wrong_declared.html")
+    assert (art.language, art.language_source) == ("de", "detected")
+    # a plausible declaration is kept as is
+    assert extract("de_boilerplate.html").language_source == "html"

@@ -38,7 +38,6 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": 
                          "\u2013": "-", "\u2014": "-", "\u2026": "..."})
 _SPECIAL_RE = re.compile("[\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u00ab\u00bb\u00a0\u2009\u202f"
                          "\u2013\u2014\u2026]")
-_WS_RE = re.compile(r"\s+")
 _DIGIT_RE = re.compile(r"\d")
 _WORD_RE = re.compile(r"\w+")
 _PUNCT_EDGE_RE = re.compile(r"^[\W_]+|[\W_]+$")
@@ -60,7 +59,11 @@ def normalize_line(line: str) -> str:
         line = unicodedata.normalize("NFC", line)
         if _SPECIAL_RE.search(line):
             line = line.translate(_QUOTES)
-    return _WS_RE.sub(" ", line).strip().casefold()
+    return " ".join(line.split()).casefold()
+
+
+def _words(norm: str) -> int:
+    return len(_WORD_RE.findall(norm))
 
 
 def _trie_pattern(words: list[str]) -> str:
@@ -112,6 +115,7 @@ class RuleSet:
     rules: tuple[Rule, ...]
     master: re.Pattern[str]
     owners: dict[str, tuple[int, ...]]    # normalised phrase -> indices into rules
+    widths: dict[str, int]                # normalised phrase -> its number of words
     max_words: int                        # no rule matches a longer line
     byline: re.Pattern[str]
 
@@ -146,6 +150,7 @@ def load_rules(text: str | None = None) -> RuleSet:
                            re.IGNORECASE)
     return RuleSet(rules=tuple(rules), master=_phrase_regex(owners),
                    owners={k: tuple(v) for k, v in owners.items()},
+                   widths={k: _words(k) or 1 for k in owners},
                    max_words=max(r.max_words for r in rules), byline=byline_re)
 
 
@@ -153,24 +158,20 @@ RULESET = load_rules()
 BYLINE_RE = RULESET.byline
 
 
-def _words(norm: str) -> int:
-    return len(_WORD_RE.findall(norm))
-
-
 def classify(norm: str, nwords: int | None = None, ruleset: RuleSet = RULESET) -> Rule | None:
     """The first rule (in data order) that the normalised line ``norm`` matches, if any."""
-    if nwords is None:
-        nwords = _words(norm)
-    if nwords > ruleset.max_words:
-        return None
     hits: dict[int, list] = {}
     for m in ruleset.master.finditer(norm):
         phrase = m.group(0)
-        width = _words(phrase) or 1
+        width = ruleset.widths.get(phrase, 1)
         for idx in ruleset.owners.get(phrase, ()):
             hit = hits.setdefault(idx, [0, False])
             hit[0] += width
             hit[1] = hit[1] or m.start() == 0
+    if not hits:
+        return None
+    if nwords is None:
+        nwords = _words(norm)
     for idx in sorted(hits):
         rule, (covered, at_start) = ruleset.rules[idx], hits[idx]
         if nwords > rule.max_words or (rule.needs_digit and _DIGIT_RE.search(norm) is None):
@@ -291,13 +292,12 @@ def clean_lines(lines: Sequence[str], *, title: str | None = None, site_name: st
             follow_limit = 0
             continue
         norm = normalize_line(line)
-        nwords = _words(norm)
-        if follow_limit and nwords <= follow_limit and not _PROSE_END_RE.search(norm):
+        if follow_limit and _words(norm) <= follow_limit and not _PROSE_END_RE.search(norm):
             keep[i] = False
             removed["related"] += 1
             continue
         follow_limit = 0
-        rule = classify(norm, nwords)
+        rule = classify(norm)
         if rule is None or (rule.items and not _is_tags_list(line)):
             continue
         if rule.items:
@@ -308,7 +308,7 @@ def clean_lines(lines: Sequence[str], *, title: str | None = None, site_name: st
             truncated = f"paywall notice: {line[:80]}"
         if rule.mode == "heading" and (i >= n // 2 or _list_to_end(body[i + 1:], rule.follow_words)):
             follow_limit = rule.follow_words
-    body = [ln for ln, k in zip(body, keep) if k]
+    body = [ln for ln, k in zip(body, keep, strict=True) if k]
 
     if is_template is not None and body:
         body = _drop_templates(body, is_template, removed)
@@ -341,11 +341,11 @@ def _drop_templates(body: list[str], is_template: Decision, removed: Counter) ->
         if cand[k] and _words(body[k]) <= NONPROSE_MAX_WORDS and not _PROSE_END_RE.search(body[k]):
             drop[k] = True
     total = sum(len(ln) for ln in body)
-    dropped = sum(len(ln) for ln, d in zip(body, drop) if d)
+    dropped = sum(len(ln) for ln, d in zip(body, drop, strict=True) if d)
     if dropped == total or dropped > TEMPLATE_MAX_SHARE * total:
         return body
     removed["template"] += sum(drop)
-    return [ln for ln, d in zip(body, drop) if not d]
+    return [ln for ln, d in zip(body, drop, strict=True) if not d]
 
 
 def _dedupe(items: Iterable[str]) -> list[str]:

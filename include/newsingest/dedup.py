@@ -25,7 +25,14 @@ Rules, strongest first (``Assignment.rule``):
     other's lead (either way across outlets, both ways within one outlet), unless the
     texts are near-identical (containment >= 0.9 and coverage >= 0.8; 0.95 both within
     an outlet) or too short for a lead; follow-ups and live-blog snapshots with a new
-    top fail here;
+    top fail here. Datelines are not part of the text (:func:`newsingest.shingles.
+    strip_dateline`), so a copy that trims or reformats one keeps its lead;
+  - or the lead was rewritten: the words of neither head are in the other's lead
+    (< ``min_lead``: the top was replaced, not pushed down by new entries as in a live
+    blog or an update, and not the same template with other figures) and, both ways,
+    >= ``min_rest`` (0.6) of the lead shingles after one copy's first sentence (its
+    *rest head*, at least ``min_lead_head`` of them) lie in the other's lead. A
+    follow-up under a new top of more than one sentence fails here;
   - the figures agree: when the smaller copy has >= ``min_numeric`` (4) sampled
     shingles holding numbers, their containment is at least ``numeric_ratio`` (0.7)
     times that of the other shingles, and a lead whose numeric shingles mostly differ
@@ -46,8 +53,11 @@ in the history only and clusters with a stricter containment (0.85); pass 2 coun
 them with pass 1's clusters of the batch and re-scores the same candidate pairs.
 
 The history (:class:`DedupIndex`) keeps per copy at most 40 four-byte sampled keys
-(16 at least) and about 80 bytes of fixed columns (:mod:`newsingest.dedup_store`),
-and serialises to raw numpy arrays behind a JSON header (no pickle).
+(24 at least: short copies are sampled densely, all their shingles up to 24) and about
+80 bytes of fixed columns (:mod:`newsingest.dedup_store`), and serialises to raw numpy
+arrays behind a JSON header (no pickle). An index written before a column existed
+loads with that column zeroed (``lead_rest`` 0: the rewritten-lead rule does not
+apply to those copies).
 """
 
 from __future__ import annotations
@@ -61,7 +71,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newsingest.dedup_store import Store, empty_columns, expand_ranges, lookup
-from newsingest.shingles import LEAD_CAP, sketch_batch, stable_hash64
+from newsingest.shingles import LEAD_CAP, LEAD_HEAD, sketch_batch, stable_hash64
 from newsingest.urls import canonicalize_url
 
 __all__ = ["Assignment", "DedupDoc", "DedupIndex", "MatchRules", "cluster_documents"]
@@ -81,6 +91,7 @@ class MatchRules:
     min_containment: float = 0.7
     min_coverage: float = 0.25
     min_lead: float = 0.5
+    min_rest: float = 0.6
     identical_containment: float = 0.9
     identical_coverage: float = 0.8
     same_source_identical: float = 0.95
@@ -322,7 +333,7 @@ class DedupIndex:
     # --- near duplicates --------------------------------------------------------------
     def _near_edges(self, batch: _Batch, labels: np.ndarray, corpus: bool):
         """Near-duplicate edges; ``labels`` are the batch docs' provisional cluster keys."""
-        rules, store = self.rules, self._store
+        store = self._store
         nh, nb = len(store), len(batch.docs)
         if not len(batch.e_key):
             return _edges_empty()
@@ -471,14 +482,17 @@ class DedupIndex:
               & ~figures_differ)
         q, o, is_b, ob, oh = q[ok], o[ok], is_b[ok], ob[ok], oh[ok]
         contain, cover = contain[ok], cover[ok]
-        lead_q, lead_n_q, head_q = self._batch_sketch_cols(batch, q)
-        lead_b, lead_n_b, head_b = self._batch_sketch_cols(batch, ob)
+        lead_q, lead_n_q, head_q, rest_q = self._batch_sketch_cols(batch, q)
+        lead_b, lead_n_b, head_b, rest_b = self._batch_sketch_cols(batch, ob)
         c = store.cols
         lead_o = np.where(is_b[:, None], lead_b, _take(c["lead"], oh))
         lead_n_o = np.where(is_b, lead_n_b, _take(c["lead_n"], oh))
         head_o = np.where(is_b, head_b, _take(c["lead_head"], oh))
-        la = _lead_in(lead_q, head_q, lead_o, lead_n_o)
-        lb = _lead_in(lead_o, head_o, lead_q, lead_n_q)
+        rest_o = np.where(is_b, rest_b, _take(c["lead_rest"], oh)).astype(np.int64)
+        zero = np.zeros(len(q), np.int64)
+        hit_q, hit_o = _lead_hits(lead_q, lead_n_q, lead_o, lead_n_o)
+        la, wa, fig_a = _lead_in(lead_q, hit_q, zero, head_q)
+        lb, wb, fig_b = _lead_in(lead_o, hit_o, zero, head_o)
         src_o = np.where(is_b, batch.src[ob], _take(c["src"], oh).astype(np.int64))
         same_src = (src_o == batch.src[q]) & (src_o >= 0)
         # one outlet: the tops must agree both ways (live blogs, updates with a new top)
@@ -487,17 +501,34 @@ class DedupIndex:
         across = (contain >= rules.identical_containment) & (cover >= rules.identical_coverage)
         within = (contain >= rules.same_source_identical) & (cover >= rules.same_source_identical)
         identical = np.where(same_src, within, across)
+        ok = (lead >= rules.min_lead) | identical | unreliable
+        # a rewritten lead: the words of neither top are in the other's lead (replaced,
+        # not pushed down by new entries, not the same template with other figures), and
+        # what follows each first sentence is in the other's lead
+        rest = np.zeros(len(q))
+        try_rest = np.flatnonzero(~ok & (np.maximum(wa, wb) < rules.min_lead)
+                                  & (np.maximum(la, lb) < rules.min_lead)
+                                  & (rest_q > 0) & (rest_o > 0))
+        if len(try_rest):
+            i = try_rest
+            rq, ro = rest_q[i].astype(np.int64), rest_o[i]
+            nq = np.minimum(lead_n_q[i].astype(np.int64) - rq, LEAD_HEAD)
+            no = np.minimum(lead_n_o[i].astype(np.int64) - ro, LEAD_HEAD)
+            ra, _, fra = _lead_in(lead_q[i], hit_q[i], rq, nq)
+            rb, _, frb = _lead_in(lead_o[i], hit_o[i], ro, no)
+            r = np.where(fra | frb, 0.0, np.minimum(ra, rb))
+            rest[i] = np.where(np.minimum(nq, no) >= rules.min_lead_head, r, 0.0)
         if self.debug is not None:
             self.debug.append(dict(q=q, o=o, contain=contain, cover=cover, la=la, lb=lb,
-                                   same=same_src, final=final))
-        ok = (lead >= rules.min_lead) | identical | unreliable
+                                   rest=rest, same=same_src, final=final))
+        ok |= rest >= rules.min_rest
         q, o, sim = q[ok], o[ok], contain[ok]
         return (q, o, np.full(len(q), RULE_PRIORITY["near_duplicate"], np.int8), sim)
 
     @staticmethod
     def _batch_sketch_cols(batch: _Batch, idx: np.ndarray):
         c = batch.cols
-        return c["lead"][idx], c["lead_n"][idx], c["lead_head"][idx]
+        return c["lead"][idx], c["lead_n"][idx], c["lead_head"][idx], c["lead_rest"][idx]
 
     # --- clustering ---------------------------------------------------------------------
     def _cluster(self, batch: _Batch, edges, labels_only: bool):
@@ -560,7 +591,7 @@ class DedupIndex:
                 continue
             named = Counter(batch.canon_url[i] for i in mem if batch.canon_url[i] is not None)
 
-            def is_named(i: int) -> bool:
+            def is_named(i: int, named: Counter = named) -> bool:
                 return any(named[u] - (batch.canon_url[i] == u) > 0 for u in batch.own_urls[i])
 
             best = min(mem, key=lambda i: (not is_named(i), int(batch.t[i]),
@@ -604,7 +635,8 @@ class DedupIndex:
         cols["run"][:] = run_code
         cols["src"][:] = batch.src
         cols["cluster"][:] = keys
-        for name in ("tau", "n", "ntok", "chash", "lead", "lead_n", "lead_head", "nnum"):
+        for name in ("tau", "n", "ntok", "chash", "lead", "lead_n", "lead_head", "lead_rest",
+                     "nnum"):
             cols[name][:] = batch.cols[name]
         if batch.nclean is not None:
             cols["nclean"][:], cols["nnum_clean"][:] = batch.nclean
@@ -638,23 +670,38 @@ def _cat(e1, e2):
     return tuple(np.concatenate([x, y]) for x, y in zip(e1, e2))
 
 
-def _lead_in(lead_x: np.ndarray, head_x: np.ndarray, lead_y: np.ndarray,
-             n_y: np.ndarray, min_numeric: int = 2) -> np.ndarray:
-    """Share of x's lead head found in y's lead (0 when x has no head, or when most of
-    the head's numeric shingles, at least ``min_numeric``, are missing: other figures)."""
+def _lead_hits(lead_x: np.ndarray, n_x: np.ndarray, lead_y: np.ndarray,
+               n_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which lead shingles of x are in y's lead, and which of y's are in x's."""
     if not len(lead_x):
-        return np.zeros(0)
+        return np.zeros((0, LEAD_CAP), bool), np.zeros((0, LEAD_CAP), bool)
     pos = np.arange(LEAD_CAP)
-    valid_y = pos[None, :] < n_y[:, None]
-    hit = ((lead_x[:, :, None] == lead_y[:, None, :]) & valid_y[:, None, :]).any(axis=2)
-    in_head = pos[None, :] < head_x[:, None]
+    same = lead_x[:, :, None] == lead_y[:, None, :]
+    hit_x = (same & (pos[None, None, :] < n_y[:, None, None])).any(axis=2)
+    hit_y = (same & (pos[None, :, None] < n_x[:, None, None])).any(axis=1)
+    return hit_x & (pos[None, :] < n_x[:, None]), hit_y & (pos[None, :] < n_y[:, None])
+
+
+def _lead_in(lead_x: np.ndarray, hit: np.ndarray, start_x: np.ndarray, count_x: np.ndarray,
+             min_numeric: int = 2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of the ``count_x`` lead shingles of x from ``start_x`` on (its head: from 0), with
+    ``hit`` marking those found in the other copy's lead: the share found (0 when there
+    are none, or when most of their numeric shingles, at least ``min_numeric``, are
+    missing: other figures), the share of those without a number found (0 when none),
+    and whether there are other figures."""
+    if not len(lead_x):
+        return np.zeros(0), np.zeros(0), np.zeros(0, bool)
+    pos = np.arange(LEAD_CAP)
+    in_head = (pos[None, :] >= start_x[:, None]) & (pos[None, :] < (start_x + count_x)[:, None])
     found = (hit & in_head).sum(axis=1)
     numeric = in_head & ((lead_x & 1) == 1)
     n_num = numeric.sum(axis=1)
     num_found = (hit & numeric).sum(axis=1)
     other_figures = (n_num >= min_numeric) & (2 * num_found < n_num)
-    share = np.where(head_x > 0, found / np.maximum(head_x, 1), 0.0)
-    return np.where(other_figures, 0.0, share)
+    share = np.where(count_x > 0, found / np.maximum(count_x, 1), 0.0)
+    n_word = in_head.sum(axis=1) - n_num
+    words = np.where(n_word > 0, (found - num_found) / np.maximum(n_word, 1), 0.0)
+    return np.where(other_figures, 0.0, share), words, other_figures
 
 
 def _to_doc(d: Mapping) -> DedupDoc:

@@ -33,6 +33,7 @@ DOC_COLUMNS: dict[str, tuple[str, tuple[int, ...]]] = {
     "lead": ("<u2", (LEAD_CAP,)),
     "lead_n": ("u1", ()),
     "lead_head": ("u1", ()),
+    "lead_rest": ("u1", ()),     # lead shingles in the first sentence (0: not known)
     "nnum": ("u1", ()),          # sample keys that hold a number
     "nnum_clean": ("u1", ()),    # ... without boilerplate keys (when added)
 }
@@ -162,8 +163,12 @@ class Store:
                 setattr(store, name, arr.astype(np.dtype(TABLES[name]), copy=False))
             else:
                 raise ValueError(f"unknown array {name}")
-        n = len(store)
-        if any(len(v) != n for v in store.cols.values()) or len(store.id_off) != n + 1:
+        n = len(store.id_off) - 1
+        written = {e["name"][4:] for e in header["arrays"] if e["name"].startswith("col.")}
+        for col, (dt, shape) in DOC_COLUMNS.items():   # a column added later: zeros
+            if col not in written:
+                store.cols[col] = np.zeros((n, *shape), np.dtype(dt))
+        if any(len(v) != n for v in store.cols.values()) or n < 0:
             raise ValueError("inconsistent dedup index")
         return store, header["meta"]
 

@@ -1,10 +1,16 @@
 """Article extraction: trafilatura for the body, own metadata, then :mod:`newsingest.clean`.
 
-One parse per page: the HTML is decoded (:mod:`newsingest.textdecode`), parsed once with
-trafilatura's loader, metadata is read from that tree (JSON-LD, ``<meta>``, ``<html lang>``,
-``rel=canonical``; htmldate only when none of those gives a date), and trafilatura works on
-a copy of it. Fallbacks when trafilatura returns nothing: JSON-LD ``articleBody``, then
-trafilatura's ``baseline``.
+Per page: bytes are decoded (:mod:`newsingest.textdecode`: BOM, valid UTF-8, HTTP charset,
+``<meta>``, detection; mojibake repaired) and parsed once (valid UTF-8 bytes straight into
+lxml, else trafilatura's loader). Metadata is read from that tree (JSON-LD, ``<meta>``,
+``<html lang>``, ``rel=canonical``, a date in the URL; htmldate only when none of those gives
+a date), scripts/styles/svg are dropped, and trafilatura extracts from the tree with
+``TRAFILATURA_OPTIONS``. When trafilatura returns nothing: JSON-LD ``articleBody``, then
+trafilatura's ``baseline``. A declared language that the text's function words contradict
+(``data/extract_stopwords.yaml``) is replaced by py3langid's answer. The lines are then cleaned (:func:`newsingest.clean.clean_lines`);
+``ExtractedArticle.removed`` counts removed lines per rule: ``headline_repeat``, ``byline``,
+``template`` and the categories of ``data/boilerplate_phrases.yaml`` (``comment_form``,
+``tags_line``, ``share``, ``read_more``, ``promo``, ``cookie``, ``related``, ``paywall``, ...).
 """
 
 from __future__ import annotations
@@ -14,10 +20,12 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import resources
 from typing import Any, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
 import trafilatura
+import yaml
 from lxml.html import fromstring as lxml_fromstring
 from trafilatura.utils import HTML_PARSER, load_html
 
@@ -40,8 +48,8 @@ TRAFILATURA_OPTIONS: dict[str, Any] = dict(
     with_metadata=False, output_format="txt")
 MIN_TEXT_CHARS = 25
 _DROP_BEFORE_EXTRACTION = ("script", "style", "svg")
-_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "livebl" +
-                  "ogposting", "analysisnewsarticle", "opinionnewsarticle", "report", "techarticle",
+_ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "liveblogposting",
+                  "analysisnewsarticle", "opinionnewsarticle", "report", "techarticle",
                   "scholarlyarticle", "socialmediaposting", "backgroundnewsarticle",
                   "reviewnewsarticle", "webpage", "posting"}
 _DATE_META = ("article:published_time", "og:article:published_time", "article:published",
@@ -53,10 +61,11 @@ _LANG_RE = re.compile(r"^([a-zA-Z]{2})(?:[-_][A-Za-z0-9]+)*$")
 _SPLIT_AUTHORS_RE = re.compile(r"\s*(?:;|&|\band\b|\bund\b|\bet\b|\by\b|\be\b)\s*|\s*,\s*(?=\S+\s+\S)")
 _JSON_CTRL_RE = re.compile(r"[\x00-\x1f]")
 _FAST_PARSE = {"utf-8/utf8-valid", "utf-8/http", "utf-8/meta"}
-_CTRL_BYTES_RE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+_CTRL_BYTES = bytes(range(9)) + b"\x0b\x0c" + bytes(range(14, 32))
 _DOCTYPE_BYTES_RE = re.compile(rb"^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
 _BINARY_RE = re.compile("[\x00-\x08\x0e-\x1f\ufffd]")
-_TITLE_TAG_RE = re.compile(r"\s+")
+_WS_RE = re.compile(r"\s+")
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass
@@ -161,7 +170,7 @@ def _text(value: Any) -> str | None:
         value = value.get("name") or value.get("@value")
     if value is None:
         return None
-    value = _TITLE_TAG_RE.sub(" ", str(value)).strip()
+    value = _WS_RE.sub(" ", str(value)).strip()
     return value or None
 
 
@@ -186,7 +195,10 @@ def _parse_date(value: Any) -> datetime | None:
     return dt
 
 
-def _published(meta: _Meta, tree, url: str | None) -> tuple[datetime | None, str]:
+def _published(meta: _Meta, tree, url: str | None, itemprop: bool = True
+               ) -> tuple[datetime | None, str]:
+    """Publication date and where it came from; ``itemprop=False`` skips the microdata scan
+    (the caller knows the page never says ``datePublished``)."""
     dt = _parse_date(meta.ld.get("datePublished") or meta.ld.get("dateCreated"))
     if dt:
         return dt, "json-ld"
@@ -196,7 +208,7 @@ def _published(meta: _Meta, tree, url: str | None) -> tuple[datetime | None, str
             if dt:
                 return dt, "meta"
     for value in tree.xpath('//time[@itemprop="datePublished"]/@datetime'
-                            '|//*[@itemprop="datePublished"]/@content'):
+                            '|//*[@itemprop="datePublished"]/@content') if itemprop else ():
         dt = _parse_date(value)
         if dt:
             return dt, "meta"
@@ -241,6 +253,37 @@ def _authors(meta: _Meta) -> list[str]:
         if n and "://" not in n and len(n) <= 80 and n not in out:
             out.append(n)
     return out[:10]
+
+
+def _load_stopwords() -> dict[str, frozenset[str]]:
+    raw = yaml.safe_load(resources.files("newsingest").joinpath(
+        "data/extract_stopwords.yaml").read_text(encoding="utf-8"))
+    return {lang: frozenset(words) for lang, words in raw.items()}
+
+
+def _index_stopwords(stopwords: dict[str, frozenset[str]]) -> dict[str, tuple[str, ...]]:
+    index: dict[str, tuple[str, ...]] = {}
+    for lang, words in stopwords.items():
+        for word in words:
+            index[word] = index.get(word, ()) + (lang,)
+    return index
+
+
+STOPWORDS = _load_stopwords()
+_STOPWORD_LANGS = _index_stopwords(STOPWORDS)
+
+
+def _plausible_language(declared: str, text: str) -> bool:
+    """False when another language's function words clearly dominate ``text`` (a
+    WordPress-style ``lang="en-US"`` on a German blog); cheap, no model involved."""
+    if declared not in STOPWORDS:
+        return True
+    counts = dict.fromkeys(STOPWORDS, 0)
+    for word in _WORD_RE.findall(text[:1500].lower()):
+        for lang in _STOPWORD_LANGS.get(word, ()):
+            counts[lang] += 1
+    best = max(counts, key=counts.__getitem__)
+    return best == declared or counts[best] < 8 or counts[best] < 2 * counts[declared]
 
 
 def detect_language(text: str) -> str | None:
@@ -324,8 +367,9 @@ class _Raw:
 def _parse_utf8_bytes(data: bytes):
     """Parse valid UTF-8 bytes directly (faster than lxml on a str), applying the same
     repairs as trafilatura's ``load_html``; None when the slow path is needed."""
-    if _CTRL_BYTES_RE.search(data):
-        return None
+    if len(data.translate(None, _CTRL_BYTES)) != len(data) or (
+            b"\xef\xbf" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data)):
+        return None  # control characters / noncharacters: trafilatura's loader strips them
     beginning = data[:50].lower()
     if b"doctype" in beginning:
         first, sep, rest = data.partition(b"\n")
@@ -418,7 +462,7 @@ def _extract_raw(html: str | bytes, url: str | None, content_type: str | None) -
     title = repair_mojibake(title) if title else title
     published_at, date_source = (None, "none")
     if lines:
-        published_at, date_source = _published(meta, tree, url)
+        published_at, date_source = _published(meta, tree, url, "datePublished" in text)
     return _Raw(url=url, lines=lines, meta=meta, via=via, title=title, title_source=title_source,
                 site_name=site_name, authors=_authors(meta), published_at=published_at,
                 published_at_source=date_source, canonical_url=_canonical(tree, meta, url),
@@ -435,6 +479,10 @@ def _finish(raw: _Raw, templates: SiteTemplates | None) -> ExtractedArticle:
         raise _fail(raw.url, why)
     truncated_reason = result.truncated_reason or _truncation(raw.meta, text)
     language, language_source = raw.declared_language
+    if language is not None and not _plausible_language(language, text):
+        detected = detect_language(text)
+        if detected and detected != language:
+            language, language_source = detected, "detected"
     if language is None:
         detected = detect_language(text)
         language, language_source = (detected, "detected") if detected else (None, "none")
@@ -493,6 +541,10 @@ def extract_batch(pages: Sequence[PageInput], templates: SiteTemplates | None = 
                   ) -> list[ExtractedArticle | ExtractionError]:
     """Extract many pages: observe every page's lines first, then clean each one.
 
+    A page is observed once per distinct page id (canonical URL, else URL) and once per
+    distinct extracted body, so copies of one article under several URLs do not turn
+    its own short lines into "template" lines.
+
     Returns one result per page, in order (an :class:`ExtractionError` for a bad page).
     ``templates`` is updated in place (a new run is started); without it a fresh memory
     is used for this batch only.
@@ -500,6 +552,7 @@ def extract_batch(pages: Sequence[PageInput], templates: SiteTemplates | None = 
     memory = templates if templates is not None else SiteTemplates()
     memory.begin_run()
     raws: list[_Raw | ExtractionError] = []
+    bodies_seen: set[int] = set()
     for page in pages:
         try:
             raw = _extract_raw(page.html, page.url, page.content_type)
@@ -510,6 +563,10 @@ def extract_batch(pages: Sequence[PageInput], templates: SiteTemplates | None = 
             raws.append(_fail(page.url, f"{type(exc).__name__}: {exc}"))
             continue
         raws.append(raw)
+        body_key = hash(tuple(raw.lines))
+        if body_key in bodies_seen:  # the same text under another URL is not more evidence
+            continue
+        bodies_seen.add(body_key)
         memory.observe(raw.url, raw.lines, page_id=raw.canonical_url or raw.url)
     results: list[ExtractedArticle | ExtractionError] = []
     for raw in raws:

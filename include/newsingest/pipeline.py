@@ -83,10 +83,18 @@ def copy_id_for(link: str) -> str:
 
 
 def domain_of(url: str | None) -> str | None:
+    """The outlet's host without ``www.``; a non-default port is kept (another site)."""
     if not url:
         return None
-    host = (urlsplit(url).hostname or "").lower()
-    return host[4:] if host.startswith("www.") else host or None
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port and port != {"http": 80, "https": 443}.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    return host or None
 
 
 @dataclass(frozen=True)

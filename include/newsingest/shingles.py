@@ -4,7 +4,8 @@ Everything here is deterministic across processes and machines (fixed 64-bit
 arithmetic in numpy, never Python's salted ``hash``), so sketches can be persisted.
 A batch of texts is processed at once (:func:`sketch_batch`): each text is normalised
 (:func:`prepare_text`: NFKC, case-folded, boilerplate paragraphs of
-``data/dedup_boilerplate.txt`` dropped), the texts are joined into one UTF-8 buffer and
+``data/dedup_boilerplate.txt`` dropped, a leading dateline such as "NIAMEY, Nov 13
+(Reuters) -" or "NAIROBI:" dropped: :func:`strip_dateline`), the texts are joined into one UTF-8 buffer and
 tokenised in numpy: tokens are runs of letters and digits (a decimal point or
 thousands separator between digits stays inside a number); ASCII and common non-ASCII
 punctuation (curly quotes, dashes, no-break spaces, guillemets) separate them, so quote
@@ -16,13 +17,19 @@ A document keeps:
   hash splits into an *order* (high 32 bits, decides membership) and a *key* (low 32
   bits, stored and looked up). A shingle is kept when ``order < tau``; ``tau`` is the
   base rate (1/14) clamped so that a document keeps between ``MIN_SAMPLE`` and
-  ``MAX_SAMPLE`` shingles. Because membership depends only on the hash, the samples of
+  ``MAX_SAMPLE`` shingles (a short text of at most ``MIN_SAMPLE`` shingles keeps all
+  of them). Because membership depends only on the hash, the samples of
   two documents restricted to ``min(tau_a, tau_b)`` estimate containment without bias:
   a trimmed copy's sample is a subset of its original's.
 * ``lead``: 16-bit hashes of the first ``LEAD_CAP`` shingles (of the first
   ``LEAD_WINDOW``) whose hash is 0 modulo ``LEAD_RATE``, in text order; the first
   ``LEAD_HEAD`` of them are the *head*. The head of a copy lies in the lead of its
   original (and the other way round), whatever was trimmed from the top.
+* ``lead_rest``: how many of the lead shingles lie in the first sentence (0: no sentence
+  end found in the lead window); the ``LEAD_HEAD`` after them are the *rest head*, which
+  still agrees when a copy rewrote its first sentence. A sentence ends at a line break or
+  at ``.``/``!``/``?`` and white space, not after a word of at most ``ABBREV_MAX``
+  letters (abbreviations); a first sentence has at least ``FIRST_SENTENCE_MIN`` tokens.
 * the lowest bit of a key says whether the shingle holds a number (figures, dates):
   recurring templated reports share their words but not their numeric shingles.
 * ``chash``: an order-sensitive 64-bit hash of the token sequence (exact content).
@@ -41,13 +48,16 @@ import numpy as np
 
 SHINGLE = 5
 BASE_RATE = 14
-MIN_SAMPLE = 16
+MIN_SAMPLE = 24
 MAX_SAMPLE = 40
 LEAD_WINDOW = 120
 LEAD_HEAD = 8
 LEAD_RATE = 3
 LEAD_CAP = 24
 MIN_EXACT_TOKENS = 12
+FIRST_SENTENCE_MIN = 10
+SENTENCE_SCAN = 66     # a later first-sentence end leaves too few lead shingles after it
+ABBREV_MAX = 3
 
 _U32 = 1 << 32
 BASE_TAU = _U32 // BASE_RATE
@@ -116,6 +126,48 @@ def strip_boilerplate(norm: str) -> str:
     return "\n".join(kept) if len(kept) != len(paras) else norm
 
 
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+           r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+# a place of one to four words, an optional date, an optional (agency), a separator
+_SP = r"[^\S\n]"
+_DATELINE_RE = re.compile(
+    r"[^\W\d_][^\W\d_'.-]*+(?:(?:[.'-]|[.'-]?" + _SP + r"+)[^\W\d_]++){0,3}"
+    r"(?:," + _SP + r"+(?:" + _MONTHS + r")\.?" + _SP + r"+\d{1,2}(?:,?" + _SP + r"+\d{4})?)?"
+    r"(?:" + _SP + r"*\([^()\n]{1,40}\))?"
+    r"(?:" + _SP + r"*(?:--?|\u2013|\u2014)|:|(?<=[^\W\d_]{3})\.)" + _SP + r"+"
+    r"(?=(?:\S+" + _SP + r"+){7}\S)")
+DATELINE_LINES = 3
+DATELINE_SCAN = 300
+
+
+_DATELINE_SEPS = (" -", ":", "\u2013", "\u2014", ". ")
+_DATELINE_SPACES = 10   # a place of 4 words, a date, an agency of 3 words
+
+
+def strip_dateline(norm: str) -> str:
+    """Drop a dateline ("niamey, nov 13 (reuters) - ", "nairobi: ", "washington (ap) --")
+    from the start of one of the first ``DATELINE_LINES`` lines, when at least 8 words
+    follow it on that line: copies trim, reformat or keep it, so it is not part of the
+    story."""
+    start, find, count = 0, norm.find, norm.count
+    for _ in range(DATELINE_LINES):
+        nl = find("\n", start)
+        stop = min(start + 120, len(norm) if nl < 0 else nl)
+        for sep in _DATELINE_SEPS:   # cheap test first: a separator after a few words
+            k = find(sep, start, stop)
+            if k >= 0 and count(" ", start, k) <= _DATELINE_SPACES:
+                m = _DATELINE_RE.match(norm, start, start + DATELINE_SCAN)
+                if m:
+                    return norm[:start] + norm[m.end():]
+                break
+        if nl < 0:
+            break
+        start = nl + 1
+        while norm.startswith("\n", start):
+            start += 1
+    return norm
+
+
 def stable_hash64(text: str | bytes) -> int:
     """A process-independent 64-bit hash."""
     data = text.encode("utf-8") if isinstance(text, str) else text
@@ -146,13 +198,14 @@ def _punctuation_bytes(b: np.ndarray, w: np.ndarray) -> None:
         w[three + j] = False
 
 
-def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashes, number mask and start offsets of the word tokens of UTF-8 ``buf``.
+def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hashes, number mask, start and end offsets of the word tokens of UTF-8 ``buf``.
 
     A token hashes its length and its first and last 8 bytes (all of it when shorter)."""
     b = np.frombuffer(buf, np.uint8)
     if not len(b):
-        return np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(0, np.int64)
+        return (np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(0, np.int64),
+                np.zeros(0, np.int64))
     with np.errstate(over="ignore"):
         digit = (b - np.uint8(48)) < 10
         w = digit | (((b | np.uint8(32)) - np.uint8(97)) < 26) | (b >= 128)
@@ -172,13 +225,13 @@ def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         head = win[starts + 8] & _HEAD_MASK[cap]     # first min(8, len) bytes
         tail = win[ends] & _TAIL_MASK[cap]           # last 8 bytes of long tokens
         tok = _mix((head * _M1) ^ tail ^ (length.astype(np.uint64) * _M3))
-    return tok, digit[starts], starts
+    return tok, digit[starts], starts, ends
 
 
 def token_hashes(norm: str) -> tuple[np.ndarray, np.ndarray]:
     """Stable 64-bit hashes of the word tokens of normalised text, and a mask of the
     tokens that are numbers."""
-    th, is_num, _ = _tokens(norm.encode("utf-8")[:MAX_TEXT_BYTES])
+    th, is_num, _, _ = _tokens(norm.encode("utf-8")[:MAX_TEXT_BYTES])
     return th, is_num
 
 
@@ -220,8 +273,8 @@ class Sketches:
 
 
 def prepare_text(text: str) -> str:
-    """What is hashed: NFKC, case-folded (lower case, \u00df as ss), boilerplate paragraphs dropped, truncated to
-    MAX_TEXT_BYTES. (Quote and dash styles are ignored by the tokeniser.)"""
+    """What is hashed: NFKC, case-folded (lower case, \u00df as ss), boilerplate paragraphs
+    and a leading dateline dropped, truncated to MAX_TEXT_BYTES. (Quote and dash styles are ignored by the tokeniser.)"""
     text = text or ""
     if text.isascii():
         norm = text.lower()
@@ -231,7 +284,7 @@ def prepare_text(text: str) -> str:
         norm = text.lower()   # str.lower plus the one common full folding: close to casefold
         if "\u00df" in norm:
             norm = norm.replace("\u00df", "ss")
-    norm = strip_boilerplate(norm)
+    norm = strip_dateline(strip_boilerplate(norm))
     if "\x01" in norm:
         norm = norm.replace("\x01", " ")
     return norm if len(norm) <= MAX_TEXT_BYTES // 4 else norm.encode()[:MAX_TEXT_BYTES].decode(
@@ -262,7 +315,7 @@ def sketch_batch(texts: Sequence[str], chunk_bytes: int = 300_000) -> Sketches:
 def _sketch_chunk(texts: list[str]) -> Sketches:
     nd = len(texts)
     buf = "\x01".join(texts).encode("utf-8")
-    th, is_num, starts = _tokens(buf)
+    th, is_num, starts, ends = _tokens(buf)
     seps = np.flatnonzero(np.frombuffer(buf, np.uint8) == 1)
     tdoc = np.searchsorted(seps, starts)
     ntok = np.bincount(tdoc, minlength=nd)
@@ -336,10 +389,51 @@ def _sketch_chunk(texts: list[str]) -> Sketches:
     lead[ldoc[lk], lrank[lk]] = lval | numeric[lsel][lk].astype(np.uint16)   # bit 0: number
     cols["lead"] = lead
     cols["lead_n"] = np.bincount(ldoc[lk], minlength=nd)
+    # rest: where the lead shingles after the first sentence begin (0: not known)
+    second = _second_sentence(buf, starts, ends, is_num, tdoc, tpos, nd)
+    before = (spos[lsel][lk] < second[ldoc[lk]]) & (second[ldoc[lk]] > 0)
+    cols["lead_rest"] = np.bincount(ldoc[lk][before], minlength=nd)
     cols["lead_head"] = np.minimum(cols["lead_n"], LEAD_HEAD)
     cols["nnum"] = np.bincount(edoc[(ekey & 1) == 1], minlength=nd)
     del nsh
     return Sketches(cols, edoc, ekey, eord)
+
+
+def _second_sentence(buf: bytes, starts: np.ndarray, ends: np.ndarray, is_num: np.ndarray,
+                     tdoc: np.ndarray, tpos: np.ndarray, nd: int) -> np.ndarray:
+    """Per document, the position of the first token of its second sentence (0: none
+    before token ``SENTENCE_SCAN``). A sentence ends at a line break, or at ``.``, ``!`` or ``?`` (then
+    closing quotes or brackets) followed by white space, except a full stop after a word
+    of at most ``ABBREV_MAX`` letters (Nov., U.S., Mr.). The first sentence has at least
+    ``FIRST_SENTENCE_MIN`` tokens: a shorter one (a dateline, a kicker or an outlet's
+    header line) runs on into the next."""
+    out = np.zeros(nd, np.int64)
+    b = np.frombuffer(buf, np.uint8)
+    cand = np.flatnonzero((tpos >= FIRST_SENTENCE_MIN) & (tpos < SENTENCE_SCAN))
+    # a sentence end leaves two bytes or more between the tokens ('. '), or a line break
+    gap_lo = ends[cand - 1]
+    glen = starts[cand] - gap_lo
+    keep = (glen >= 2) | (b[gap_lo] == 10)
+    cand, gap_lo, glen = cand[keep], gap_lo[keep], glen[keep]
+    if not len(cand):
+        return out
+    line = np.zeros(len(cand), bool)
+    space = np.zeros(len(cand), bool)
+    for j in range(3):   # the separator's first bytes suffice
+        c = b[np.minimum(gap_lo + j, len(b) - 1)]
+        inside = glen > j
+        line |= inside & (c == 10)
+        space |= inside & ((c == 32) | (c == 10) | (c == 9) | (c == 13))
+    first = b[gap_lo]
+    stop = (first == 46) | (first == 33) | (first == 63)
+    prev_len = ends[cand - 1] - starts[cand - 1]
+    abbrev = (first == 46) & (prev_len <= ABBREV_MAX) & ~is_num[cand - 1]
+    ok = line | (stop & ~abbrev & space)
+    hit = cand[ok]
+    if len(hit):
+        docs, idx = np.unique(tdoc[hit], return_index=True)
+        out[docs] = tpos[hit[idx]]
+    return out
 
 
 def _content_hashes(th: np.ndarray, tpos: np.ndarray, tdoc: np.ndarray, ntok: np.ndarray,
@@ -372,6 +466,7 @@ class Sketch:
     lead_head: int
     content_hash: int
     n_tokens: int
+    lead_rest: int = 0
 
 
 def sketch_text(text: str) -> Sketch:
@@ -381,4 +476,4 @@ def sketch_text(text: str) -> Sketch:
     return Sketch(keys=s.e_key, orders=s.e_ord, tau=int(c["tau"][0]),
                   lead=c["lead"][0, :int(c["lead_n"][0])], lead_head=int(c["lead_head"][0]),
                   content_hash=int(c["chash"][0]),
-                  n_tokens=int(c["ntok"][0]))
+                  n_tokens=int(c["ntok"][0]), lead_rest=int(c["lead_rest"][0]))

@@ -8,9 +8,14 @@ Design:
   persisted), each with the run it was last seen in and up to ``max_page_ids`` short
   hashes of the distinct pages it was seen on; re-observing the same page never counts
   twice.
-* A line is template when seen on at least ``min_pages`` distinct pages. Whether it is
-  actually dropped is decided by :mod:`newsingest.clean` (edges of the body or non-prose
-  only, share cap).
+* A line is template when seen on at least ``min_pages`` distinct pages (``extract_batch``
+  also skips a page whose extracted body it has already observed in the batch, so copies
+  of one article under several URLs are not evidence). Whether a template line is actually
+  dropped is decided by :mod:`newsingest.clean`: only short lines (<= 15 words), only in
+  the leading/trailing run of template lines or, inside the running text, only when
+  unpunctuated and <= 6 words; and if that would remove more than 40 % of the body's
+  characters, nothing is removed. So a short sentence repeated in every live-blog post of
+  an outlet survives wherever it sits between real paragraphs.
 * Memory is bounded: per site at most ``max_lines_per_site`` lines (confirmed templates
   and recently seen lines are kept first), at most ``max_sites`` sites (least recently
   seen evicted), and lines not seen for ``max_idle_runs`` runs decay away.

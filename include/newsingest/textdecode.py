@@ -42,10 +42,6 @@ _MOJIBAKE_LEADS = ("\u00c3", "\u00c2", "\u00e2\u20ac")
 _LATIN1_ALIASES = {"latin-1", "latin1", "iso-8859-1", "iso8859-1", "iso_8859-1", "l1",
                    "us-ascii", "ascii", "iso-8859-15", "iso8859-15"}
 
-try:  # optional: better repair of partial/mixed mojibake
-    import ftfy as _ftfy
-except ImportError:  # pragma: no cover - exercised only without ftfy
-    _ftfy = None
 
 
 def _normalize_label(label: str | None) -> str | None:
@@ -138,8 +134,12 @@ def repair_mojibake(text: str) -> str:
     """Undo UTF-8 text that was decoded as windows-1252/latin-1 (cheap when clean)."""
     if not has_mojibake(text, 1):
         return text
-    if _ftfy is not None:
-        return _ftfy.fix_encoding(text)
+    try:  # optional, imported on first need: better repair of partial/mixed mojibake
+        import ftfy
+    except ImportError:  # pragma: no cover - exercised only without ftfy
+        ftfy = None
+    if ftfy is not None:
+        return ftfy.fix_encoding(text)
     for enc in ("cp1252", "latin-1"):
         try:
             return text.encode(enc).decode("utf-8")
