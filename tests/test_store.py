@@ -58,3 +58,17 @@ def test_feed_state_rerun_uses_snapshot_before_the_run(tmp_path):
     # Re-running r1 starts from the state before r1.
     again = FeedStates.load(store, "r1")
     assert again.is_new("f", "e1") and again.poll_state("f") is None
+
+
+def test_parquet_writer_streams_row_groups_and_is_atomic(tmp_path):
+    store = Store(str(tmp_path))
+    schema = pa.schema([("x", pa.int64())])
+    with store.parquet_writer("s/ok.parquet", schema) as writer:
+        for i in range(3):
+            writer.write_table(pa.table({"x": [i, i]}, schema=schema))
+    assert store.read_parquet("s/ok.parquet")["x"].to_pylist() == [0, 0, 1, 1, 2, 2]
+    with pytest.raises(RuntimeError):
+        with store.parquet_writer("s/broken.parquet", schema) as writer:
+            writer.write_table(pa.table({"x": [1]}, schema=schema))
+            raise RuntimeError("crash mid-file")
+    assert sorted(p.name for p in (tmp_path / "s").iterdir()) == ["ok.parquet"]

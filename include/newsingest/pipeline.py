@@ -31,6 +31,7 @@ from newsingest.state import DEDUP_INDEX, SITE_TEMPLATES, FeedStates
 from newsingest.store import Store, run_key
 
 log = logging.getLogger(__name__)
+FETCH_CHUNK = 100  # pages downloaded (and held in memory) at a time by one fetch task
 
 STRINGS = pa.list_(pa.string())
 # Intermediate (staging) tables: internal, but typed so that stages agree.
@@ -233,17 +234,19 @@ def fetch_group(ctx: RunContext, ref: str) -> str:
     for e in entries:
         unique.setdefault(e["copy_id"], e)
     todo = list(unique.values())
-    with Fetcher(FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes)) as fetcher:
-        results = fetcher.fetch_many([e["link"] for e in todo])
-    pages = []
-    for e, r in zip(todo, results):
-        pages.append({
-            **e, "final_url": r.final_url, "http_status": r.status,
-            "headers": dict(r.headers or {}), "fetched_at": r.fetched_at,
-            "body": r.body if r.status is not None else None,
-            "error_kind": r.error_kind, "error": r.error,
-        })
-    _write(ctx, f"pages-{ref}.parquet", PAGES, pages)
+    # Pages are fetched and written in chunks, so memory holds one chunk of bodies at most.
+    with Fetcher(FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes)) as fetcher, \
+            ctx.store.parquet_writer(f"{ctx.staging}/pages-{ref}.parquet", PAGES) as writer:
+        for start in range(0, max(len(todo), 1), FETCH_CHUNK):
+            chunk = todo[start:start + FETCH_CHUNK]
+            results = fetcher.fetch_many([e["link"] for e in chunk])
+            pages = [{
+                **e, "final_url": r.final_url, "http_status": r.status,
+                "headers": dict(r.headers or {}), "fetched_at": r.fetched_at,
+                "body": r.body if r.status is not None else None,
+                "error_kind": r.error_kind, "error": r.error,
+            } for e, r in zip(chunk, results)]
+            writer.write_table(pa.Table.from_pylist(pages, schema=PAGES))
     return ref
 
 

@@ -19,7 +19,8 @@ import io
 import posixpath
 import re
 import uuid
-from typing import Iterable
+from contextlib import contextmanager
+from typing import Iterable, Iterator
 
 import fsspec
 import pyarrow as pa
@@ -92,6 +93,21 @@ class Store:
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd")
         return self.write_bytes(relpath, buf.getvalue())
+
+    @contextmanager
+    def parquet_writer(self, relpath: str, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+        """Write a Parquet file in row groups (bounded memory), made visible atomically."""
+        final = self.path(relpath)
+        directory = posixpath.dirname(final)
+        self.fs.makedirs(directory, exist_ok=True)
+        tmp = posixpath.join(directory, f".tmp-{uuid.uuid4().hex}")
+        try:
+            with self.fs.open(tmp, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
+                yield writer
+            self.fs.mv(tmp, final)
+        finally:
+            if self.fs.exists(tmp):
+                self.fs.rm(tmp)
 
     def read_parquet(self, relpath: str) -> pa.Table:
         with self.fs.open(self.path(relpath), "rb") as fh:
