@@ -165,7 +165,7 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
 # -- poll -------------------------------------------------------------------------------
 def poll_group(ctx: RunContext, group: dict[str, Any], force: bool = False) -> str:
     """Poll each feed of the group; write its feed_polls rows and its new entries."""
-    from newsingest.feeds import poll_feed
+    from newsingest.feeds import FeedState, poll_feed
     from newsingest.fetch import Fetcher, FetchPolicy
 
     s = ctx.settings
@@ -179,8 +179,6 @@ def poll_group(ctx: RunContext, group: dict[str, Any], force: bool = False) -> s
             spec = specs[fid]
             now = utcnow()
             try:
-                from newsingest.feeds import FeedState
-
                 prev = states.poll_state(fid)
                 outcome = poll_feed(spec, FeedState.from_dict(prev) if prev else None, fetcher,
                                     now=now, max_entries=s.max_entries_per_feed, force=force)
@@ -314,6 +312,8 @@ def dedup_stage(ctx: RunContext, refs: Sequence[str]) -> str:
     raw = ctx.store.read_bytes(DEDUP_INDEX)
     index = DedupIndex.from_bytes(raw) if raw else DedupIndex(
         window_days=s.dedup_window_days, history_days=s.history_days)
+    del raw  # the loaded index copies the arrays: do not hold the bytes as well
+    index.window_days, index.history_days = s.dedup_window_days, s.history_days  # settings win
     docs = [DedupDoc(id=r["copy_id"], title=_title(r), text=r["text"] or "",
                      url=r["final_url"] or r["link"], canonical_url=r["canonical_url"],
                      feed_url=r["link"], published_at=_published(r),
