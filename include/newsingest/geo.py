@@ -153,10 +153,13 @@ _WORD_AT = re.compile(r"(\w+) ")
 _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
+_PLACE_KINDS = frozenset(("place", "state"))
 _LOC_PREP = frozenset("in to from of across into near inside outside visit visited visits "
                       "visiting toward towards neighbouring neighboring through over "
                       "against".split())
 _ADJ_SUFFIX = ("ing", "ed", "ful", "less", "ly", "ern", "ish", "ic", "al")
+_ROUTE_AT = re.compile(r"\s+(?:to|into)\s+(?:the\s+)?[A-Z]")
+_LIST_GAPS = frozenset((", ", " and ", ", and ", " and the ", ", and the ", ", the ", " or "))
 
 
 class _Doc:
@@ -701,6 +704,60 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     return ends[0], ends[-1]
 
 
+class _Roles:
+    """The role_* word lists of geo_rules.tsv, fetched once per gazetteer."""
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self.origin = g.words("role_origin_prev")
+        self.mediator = g.words("role_mediator_verb")
+        self.venue = g.words("role_venue_prev")
+        self.visit = g.words("role_visit_words")
+        self.triggers = self.origin | self.venue | {"by", "to", "the"}
+
+
+_ROLES: list[_Roles] = []
+
+
+def _roles(g: Gazetteer) -> _Roles:
+    if not _ROLES or _ROLES[0].g is not g:
+        _ROLES[:] = [_Roles(g)]
+    return _ROLES[0]
+
+
+def _word_before(text: str, i: int) -> tuple[str, int]:
+    """Lower-case word ending one space before ``i`` and its start, else ('', i)."""
+    if i < 2 or text[i - 1] != " ":
+        return "", i
+    k = text.rfind(" ", 0, i - 1) + 1
+    w = text[k:i - 1]
+    return w.lstrip("(\"“‘'").lower(), k
+
+
+def _secondary_role(rw: _Roles, text: str, start: int, end: int, kind: str,
+                    prev_end: int, prev_secondary: bool) -> bool:
+    """Is the lead mention at text[start:end] in a secondary role: an origin ("imports
+    from China"), a mediator ("talks mediated by Qatar"), a venue city ("met in Cairo"), a
+    destination ("exports to China"), or the next item of a list that began in one?"""
+    if prev_secondary and text[prev_end:start] in _LIST_GAPS:
+        return True                     # "from Nigeria, Ghana and Senegal"
+    prv, j = _word_before(text, start)
+    if prv not in rw.triggers:
+        return False
+    if prv == "the":
+        prv, j = _word_before(text, j)
+    if prv in rw.origin:
+        return not _ROUTE_AT.match(text, end)      # "from France to Britain": a route
+    if prv == "by":
+        return _word_before(text, j)[0] in rw.mediator
+    if prv == "to":
+        if prev_end >= 0 and not text[prev_end:j].strip():
+            return False                # "from France to Britain": the end of a route
+        w, k = _word_before(text, j)
+        return w not in rw.visit and _word_before(text, k)[0] not in rw.visit
+    return kind == "place" and prv in rw.venue
+
+
 def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Evidence:
     """Fast constructor for the frozen :class:`Evidence` (same result as the dataclass)."""
     ev = _new(Evidence)
@@ -710,6 +767,48 @@ def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Eviden
 
 
 _new = object.__new__
+
+
+def _demote_secondary(g: Gazetteer, text: str, lead: list[list], counts: dict[str, int],
+                      in_title: set[str], dateline: tuple[str, ...], in_lead: set[str],
+                      in_first: set[str]) -> None:
+    """Drop the lead bonus of countries named only in the lead, and there only in a
+    secondary role, provided another country is in the headline or the dateline, or is
+    named (not just placed) in a primary lead role."""
+    n_lead: dict[str, int] = {}
+    for m in lead:
+        for c in m[_CODES]:
+            n_lead[c] = n_lead.get(c, 0) + 1
+    cands = {c for c, n in n_lead.items()
+             if n == counts.get(c) and c not in in_title and c not in dateline}
+    if not cands:
+        return
+    rw = _roles(g)
+    memo: dict[int, bool] = {}
+
+    def role(i: int) -> bool:
+        got = memo.get(i)
+        if got is None:
+            _c, kind, _f, start, end, _s, _e = lead[i]
+            prev_end = lead[i - 1][_END] if i else -1
+            prev_sec = bool(i) and text[prev_end:start] in _LIST_GAPS and role(i - 1)
+            got = memo[i] = _secondary_role(rw, text, start, end, kind, prev_end, prev_sec)
+        return got
+
+    demoted = set(cands)
+    for i, m in enumerate(lead):
+        if demoted.intersection(m[_CODES]) and not role(i):
+            demoted.difference_update(m[_CODES])
+    if not demoted:
+        return
+    # another country must hold the story: headline, dateline, or named in the lead
+    if not (in_title | set(dateline)) <= demoted:
+        pass
+    elif not any(not demoted.issuperset(m[_CODES]) and m[_KIND] not in _PLACE_KINDS
+                 and not role(i) for i, m in enumerate(lead)):
+        return
+    in_lead -= demoted
+    in_first -= demoted
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -735,7 +834,11 @@ def tag_countries(title: str, text: str) -> CountryTags:
     in_lead: set[str] = set()
     in_first: set[str] = set()
     named: set[str] = set()     # codes named by name, alias, demonym (not only places)
-    for codes, kind, fld, start, end, surface, _e in mentions:
+    lead: list[list] = []        # the lead's mentions, for the secondary-role rule
+    for m in mentions:
+        codes, kind, fld, start, end, surface, _e = m
+        if fld == "text" and start < lead_end:
+            lead.append(m)
         for c in codes:
             if not c:
                 continue
@@ -759,6 +862,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
+    if lead and len(counts) > 1:
+        _demote_secondary(g, text, lead, counts, in_title, dateline, in_lead, in_first)
     scores: dict[str, float] = {}
     n_max = max(counts.values(), default=0)
     for c, n in counts.items():
