@@ -199,3 +199,63 @@ def test_second_run_over_unchanged_feeds_adds_no_articles(run1, news_dag, demo):
     polls = [p for p in table(data, "feed_polls") if p["run_id"] == dag_run.run_id]
     assert polls and all(p["new_entries"] in (0, None) for p in polls)
     assert any(p["not_modified"] for p in polls)
+
+
+PARAS = [
+    "LISBON, Nov 21 (Harbour Post) - Portugal's parliament approved a plan on Friday to "
+    "expand the port of Sines, betting that larger container ships will choose the Atlantic "
+    "coast over crowded terminals further north.",
+    "The scheme adds two deep-water berths and a rail link to Spain, and the infrastructure "
+    "minister said the first ships could dock there before the end of 2028.",
+    "Shipping lines have asked for the work for years. A spokeswoman for one of the largest "
+    "said the company would move part of its Asia traffic to Sines once the rail link opens.",
+    "Environmental groups warned that dredging would harm the fishing grounds south of the "
+    "harbour, and said they would ask the courts to review the decision.",
+]
+
+
+def article_page(title: str, paras: list[str], canonical: str) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paras)
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+            f"<link rel='canonical' href='{canonical}'></head><body><nav>Home | World | Ports</nav>"
+            f"<article><h1>{title}</h1>{body}</article>"
+            "<footer>Share on Facebook | Share on X</footer></body></html>").encode()
+
+
+def test_the_same_dag_runs_on_another_registry(news_dag, tmp_path):
+    """NEWS_FEEDS pointed at another small web of loopback feeds: no code change needed."""
+    from support_http import LoopbackServer, Reply
+
+    with LoopbackServer() as site:
+        a, b = site.url("/news/sines-port"), site.url("/wire/portugal-sines-expansion")
+        feed = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Harbour Post</title><id>urn:hp</id>
+<updated>2026-11-21T10:00:00Z</updated>
+<entry><title>Portugal backs Sines port expansion</title><id>urn:hp:1</id>
+<link href="{a}?utm_source=atom"/><updated>2026-11-21T10:00:00Z</updated></entry>
+<entry><title>Lisbon approves bigger Atlantic port</title><id>urn:hp:2</id>
+<link href="{b}"/><updated>2026-11-21T11:00:00Z</updated></entry>
+</feed>""".encode()
+        site.routes.update({
+            "/atom.xml": Reply(200, feed, {"Content-Type": "application/atom+xml; charset=utf-8"}),
+            "/news/sines-port": Reply(200, article_page("Portugal backs Sines port expansion", PARAS, a),
+                                      {"Content-Type": "text/html; charset=utf-8"}),
+            "/wire/portugal-sines-expansion": Reply(
+                200, article_page("Lisbon approves bigger Atlantic port", PARAS[:3], b),
+                {"Content-Type": "text/html; charset=utf-8"}),
+        })
+        registry = tmp_path / "feeds.yaml"
+        registry.write_text(f"feeds:\n  - id: harbour-post\n    url: {site.url('/atom.xml')}\n"
+                            "    publisher: Harbour Post\n    country: PT\n    language: en\n")
+        data = tmp_path / "data"
+        with news_env(registry, data):
+            dag_run = news_dag.test(run_conf={"feed_ids": ["harbour-post"]})
+    assert dag_run.state == "success"
+    articles = table(data, "articles")
+    assert len(articles) == 1, [x["title"] for x in articles]
+    story = articles[0]
+    assert story["copies_seen"] == 2 and story["countries_about"] == ["PT"]
+    assert set(story["countries_mentioned"]) == {"PT", "ES"}
+    assert "Share on" not in story["text"] and PARAS[3] in story["text"]
+    copies = table(data, "copies")
+    assert sorted(c["outcome"] for c in copies) == ["duplicate", "story"]
