@@ -298,6 +298,18 @@ def test_history_is_pruned():
     assert len(index) == 1
 
 
+def test_old_story_first_seen_now_stays_for_a_full_history_window():
+    """History is kept by when a copy was stored, not only when it was published."""
+    index = DedupIndex(history_days=2)
+    run([wire()], index, "r1", hours=24 * 10)          # published 10 days before it arrives
+    assert len(index) == 1
+    late = run([doc("late", S.syndicate(S.WIRE_PARAS), source="x")], index, "r2",
+               hours=24 * 11)
+    assert late["late"].existing and late["late"].matched_id == "wire"
+    run([], index, "r3", hours=24 * 14)
+    assert len(index) == 0
+
+
 def test_from_bytes_rejects_garbage():
     with pytest.raises(ValueError):
         DedupIndex.from_bytes(b"not an index at all")

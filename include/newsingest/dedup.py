@@ -57,7 +57,9 @@ The history (:class:`DedupIndex`) keeps per copy at most 40 four-byte sampled ke
 80 bytes of fixed columns (:mod:`newsingest.dedup_store`), and serialises to raw numpy
 arrays behind a JSON header (no pickle). An index written before a column existed
 loads with that column zeroed (``lead_rest`` 0: the rewritten-lead rule does not
-apply to those copies).
+apply to those copies; ``added`` 0: pruned by publication time alone). A copy is
+forgotten once both its publication time and the time it was stored are more than
+``history_days`` old, so a late-arriving old story still catches its later copies.
 """
 
 from __future__ import annotations
@@ -270,7 +272,7 @@ class DedupIndex:
         near2 = self._near_edges(batch, labels, corpus=True)
         edges = _cat(exact, near2)
         out, cluster_keys = self._cluster(batch, edges, labels_only=False)
-        self._insert(batch, run_code, cluster_keys)
+        self._insert(batch, run_code, cluster_keys, now_min)
         self._prune(now_min)
         self._compact_runs()
         return out
@@ -628,10 +630,11 @@ class DedupIndex:
         return out, keys
 
     # --- storage ------------------------------------------------------------------------
-    def _insert(self, batch: _Batch, run_code: int, keys: np.ndarray) -> None:
+    def _insert(self, batch: _Batch, run_code: int, keys: np.ndarray, now_min: int) -> None:
         nb = len(batch.docs)
         cols = empty_columns(nb)
         cols["t"][:] = batch.t
+        cols["added"][:] = now_min
         cols["run"][:] = run_code
         cols["src"][:] = batch.src
         cols["cluster"][:] = keys
@@ -647,10 +650,15 @@ class DedupIndex:
                            ukeys, uq)
 
     def _prune(self, now_min: int) -> None:
+        """Forget documents both published and stored more than ``history_days`` ago.
+
+        A story published long ago but first seen now stays for a full history window,
+        so its later copies still find it.
+        """
         cutoff = now_min - int(self.history_days * 1440)
-        t = self._store.cols["t"]
-        if len(t) and t.min() < cutoff:
-            self._store.keep(t >= cutoff)
+        last = np.maximum(self._store.cols["t"], self._store.cols["added"])
+        if len(last) and last.min() < cutoff:
+            self._store.keep(last >= cutoff)
 
 
 def _sorted_unique(x: np.ndarray) -> np.ndarray:

@@ -22,6 +22,7 @@ FORMAT_VERSION = 1
 
 DOC_COLUMNS: dict[str, tuple[str, tuple[int, ...]]] = {
     "t": ("<i4", ()),            # minutes since the epoch (published, else added)
+    "added": ("<i4", ()),        # minutes since the epoch when stored (0: not known)
     "run": ("<i4", ()),          # index into runs
     "src": ("<i4", ()),          # index into sources, -1 unknown
     "cluster": ("<u8", ()),      # cluster key; cluster_id is its 16-digit hex
