@@ -1,6 +1,9 @@
 """Benchmark for newsingest.geo: accuracy on a labelled set and throughput.
 
-Usage: python bench/geo.py [PATH]   (default: tests/data/geo_labelled.jsonl)
+Usage: python bench/geo.py [--errors] [PATH]   (default: tests/data/geo_labelled.jsonl)
+
+``--errors`` lists every item whose ``about`` or ``mentioned`` set differs from its label
+(false positives and false negatives per item) and skips the speed runs.
 
 Prints micro precision/recall/F1 and exact-set accuracy for ``mentioned`` and ``about``,
 then articles per CPU-second on one core (median of several repetitions) for the short
@@ -56,6 +59,18 @@ def evaluate(items: list[dict]) -> dict[str, dict[str, float]]:
     return res
 
 
+def list_errors(items: list[dict]) -> None:
+    """Print the false positives / negatives of ``about`` and ``mentioned`` per item."""
+    for i, it in enumerate(items):
+        r = tag_countries(it["title"], it["text"])
+        for key in ("about", "mentioned"):
+            gold, got = set(it[key]), set(getattr(r, key))
+            if gold != got:
+                print(f"#{i} [{it.get('case', '')}] {key}: FP={sorted(got - gold)} "
+                      f"FN={sorted(gold - got)} counts={r.counts}")
+                print(f"    {it['title']!r} | {it['text'][:160]!r}")
+
+
 def throughput(docs: list[tuple[str, str]], min_seconds: float = 0.3) -> float:
     """Median articles per CPU-second (process time, pinned to one core) over REPS runs.
 
@@ -89,7 +104,9 @@ def _dense_articles(items: list[dict], words: int = 600) -> list[tuple[str, str]
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[1]) if len(argv) > 1 else DEFAULT
+    errors = "--errors" in argv
+    args = [a for a in argv[1:] if a != "--errors"]
+    path = Path(args[0]) if args else DEFAULT
     if hasattr(os, "sched_setaffinity"):
         try:
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -105,6 +122,9 @@ def main(argv: list[str]) -> int:
     for key, m in res.items():
         print(f"{key:9s}  P={m['precision']:.3f}  R={m['recall']:.3f}  F1={m['f1']:.3f}  "
               f"exact-set accuracy={m['exact']:.3f}")
+    if errors:
+        list_errors(items)
+        return 0
     short = [(it["title"], it["text"]) for it in items]
     words = sum(len((t + " " + x).split()) for t, x in short) / len(short)
     print(f"short items ({words:.0f} words avg): {throughput(short):,.0f} articles/s "

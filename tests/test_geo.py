@@ -359,6 +359,96 @@ def test_passing_mention_is_not_about() -> None:
     assert r.mentioned == ["DK"] and r.about == []
 
 
+# --- secondary roles in the lead --------------------------------------------------------------
+
+@pytest.mark.parametrize("title,text,about,also", [
+    # origin: "from X" (and the rest of a list that begins with it)
+    ("Mexico tariffs", "Mexico will impose tariffs on imports from China and Vietnam, the "
+     "economy ministry said.", ["MX"], {"CN", "VN"}),
+    ("Fashion week opens", "Paris (AFP) - Fashion week opened with shows from young "
+     "designers from Japan and Nigeria.", ["FR"], {"JP", "NG"}),
+    # mediator: "mediated / brokered / facilitated by X"
+    ("Prisoner exchange", "Russia and Ukraine exchanged 300 prisoners each, mediated by the "
+     "UAE.", ["RU", "UA"], {"AE"}),
+    # venue: "in <city>" after another country named earlier in the lead
+    ("Rugby", "Ireland beat New Zealand in the rugby test in Chicago.", ["IE", "NZ"], {"US"}),
+    # destination: "to X", not after a travel word
+    ("Copper", "Chile shipped a record 1.2 million tonnes of copper to China in October.",
+     ["CL"], {"CN"}),
+    # comparison: "than X", "ahead of X"
+    ("Growth", "India's economy grew 7.6% in the quarter, faster than China, official data "
+     "showed.", ["IN"], {"CN"}),
+])
+def test_secondary_role_in_the_lead_is_not_about(title: str, text: str, about: list[str],
+                                                  also: set[str]) -> None:
+    r = tags(title, text)
+    assert sorted(r.about) == sorted(about), r
+    assert also <= set(r.mentioned)          # still mentioned, with evidence and counts
+    assert also <= set(r.counts)
+
+
+@pytest.mark.parametrize("title,text,about", [
+    # a route names both ends
+    ("Migrants cross into Spain", "More than 2,000 migrants crossed from Morocco into Spain "
+     "on Monday, the interior ministry said.", {"ES", "MA"}),
+    # a visit is about both countries
+    ("Modi's visit", "Indian Prime Minister Narendra Modi will travel to Ukraine next week, "
+     "the foreign ministry said.", {"IN", "UA"}),
+    # the country is also named in a primary role (here in the headline)
+    ("Qatar brokers prisoner swap", "Russia and Ukraine exchanged 150 prisoners each in a "
+     "swap brokered by Qatar.", {"QA", "RU", "UA"}),
+    # ... or later in the lead
+    ("Thailand tourism rebounds", "Thailand welcomed 3 million visitors from China in "
+     "October. Chinese tour groups are back after the pandemic, and China's airlines have "
+     "added flights to Bangkok and Phuket.", {"TH", "CN"}),
+    # the city is the scene of the story (no country named before it) or a target
+    ("Market blast", "An explosion killed 12 people at a market in Kabul on Monday.", {"AF"}),
+    ("Air strikes overnight", "Israeli jets struck targets in Beirut on Monday, killing at "
+     "least 10 people.", {"IL", "LB"}),
+    # a country named by name after "in" is not a venue
+    ("Toyota battery plant", "Japan's Toyota will build a $2 billion battery plant in "
+     "Mexico, the company said.", {"JP", "MX"}),
+    # counter-parties ("with", "on") keep their weight
+    ("Gas deal", "Qatar signed a 27-year gas supply deal with China, the energy minister "
+     "said.", {"QA", "CN"}),
+])
+def test_primary_roles_stay_about(title: str, text: str, about: set[str]) -> None:
+    assert set(tags(title, text).about) == about
+
+
+def test_secondary_role_needs_another_country_holding_the_story() -> None:
+    # with no other country in the headline, dateline or lead, an origin is the story
+    r = tags("Record harvest", "Farmers from Ukraine brought in a record grain harvest.")
+    assert r.about == ["UA"]
+    r = tags("Visitors", "A record 3 million visitors came from Japan this year.")
+    assert r.about == ["JP"]
+
+
+def test_secondary_role_only_for_a_country_named_only_in_the_lead() -> None:
+    lead = "Kenya's tea exports rose 12% as buyers from Pakistan stocked up.\n\n"
+    r = tags("Kenya tea exports rise", lead + "Kenyan growers welcomed the rise.")
+    assert r.about == ["KE"]
+    body = ("Pakistan is Kenya's largest tea market. Pakistani importers said demand was "
+            "strong, and Pakistan's central bank eased limits on dollar payments.")
+    r = tags("Kenya tea exports rise", lead + body)
+    assert set(r.about) == {"KE", "PK"}
+
+
+def test_subject_of_the_lead_gets_a_bonus() -> None:
+    r = tags("Talks in Berlin", "French President Emmanuel Macron arrived in Berlin for "
+             "talks with the German chancellor on defence spending.")
+    assert set(r.about) == {"DE", "FR"}
+    r = tags("Lloyd Austin visits Japan", "U.S. Defense Secretary Lloyd Austin visited Tokyo "
+             "for talks with his Japanese counterpart.")
+    assert set(r.about) == {"JP", "US"}
+    # the bonus does not lift a one-off subject over a story's dominant country
+    r = tags("Haiti gang violence", "PORT-AU-PRINCE, Haiti (AP) — Kenyan police patrolled "
+             "the capital on Sunday after gangs attacked two police stations. Haiti's "
+             "transitional council said the attacks would not derail elections. Gangs "
+             "control most of Port-au-Prince, and more than 700,000 Haitians have fled.")
+    assert r.about == ["HT"]
+
+
 # --- the labelled set -------------------------------------------------------------------------
 
 def _prf(items: list[dict], key: str) -> tuple[float, float]:

@@ -85,8 +85,41 @@ About rule
               + 0.5 * in_first          (a mention in the first sentence of the text)
               + 2.0 * n / n_max         (share of mentions relative to the top code)
               + 0.25 * min(n, 8)        (absolute frequency, capped)
+              + 0.5 * subject           (the lead's grammatical subject, see below)
 
     where n counts the code's mentions in headline and text.
+
+    Secondary roles in the lead. A country that a story names only in its lead, and
+    there only in one of these roles, gets neither the lead nor the first-sentence weight
+    (only its share and frequency remain, which alone rarely reach 3.0); word lists
+    role_* in geo_rules.tsv:
+
+    * origin: "from X" ("imports from China", "visitors from Japan and the U.S."), but
+      not a route ("crossed from Morocco into Spain", "from France to Britain");
+    * mediator: "mediated / brokered / facilitated by X";
+    * destination: "to X" ("shipped copper to China", "exports to the United States"),
+      but not a route's end nor a visit (a travel word one or two words before "to":
+      "will travel to Ukraine", "flights to Beirut", "moved back to the States");
+    * comparison: "than X", "unlike X", "behind X", "ahead of X", "compared with/to X";
+    * venue: "in / at <city or capital>" after another country named (by name, alias,
+      demonym or metonym) earlier in the lead ("Mexico beat Japan 2-1 in Los Angeles",
+      "Ghana sold gold to refiners in Dubai"), unless an attack word stands between
+      them ("Israeli jets struck targets in Beirut"); a country name after "in" ("a plant
+      in Mexico") and the scene of a story that names no country before it ("a blast
+      killed 12 in Kabul") are not venues;
+    * the next items of a list that begins in one of these roles ("from Nigeria, Ghana
+      and Senegal", "mediated by Egypt and Qatar").
+
+    Each of the country's lead mentions must have such a role, and another country must
+    hold the story: be in the headline or the dateline, or be named (not only through a
+    city or state) in a primary role in the lead. So "Mexico will impose tariffs on imports
+    from China" is about MX only, while "Visitors came from Japan" stays about JP.
+    Counter-parties and targets are not secondary roles and keep the lead weight ("a deal
+    with China", "sanctions on Iran", "talks with the German chancellor").
+
+    Subject: a country named by the first words of the lead (after the dateline and an
+    optional "The/A/An": "Turkish President Erdogan arrived in Berlin ...", "U.S. Defense
+    Secretary ... visited Tokyo") gets 0.5 when the headline does not name it.
 
     A local story: when only one country is mentioned, and only through places,
     states and institutions inside it (no name, alias or demonym: "a bakery ... in middle
@@ -138,6 +171,8 @@ class CountryTags:
 # scoring weights (see module docstring)
 W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5, 0.5, 2.0, 0.25, 8
 ABOUT_MIN, ABOUT_REL = 3.0, 0.5
+W_SUBJECT = 0.5
+_ARTICLES = frozenset(("The", "A", "An"))
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATELINE_RE = re.compile(
@@ -648,8 +683,9 @@ def _resolve_ambiguous(doc: _Doc, mentions: list[list]) -> list[list]:
 
 
 def _dateline(g: Gazetteer, text: str,
-              moved: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], int, int]:
-    """Codes of the dateline place (region first) and the span of the deciding words."""
+              moved: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], int, int, int]:
+    """Codes of the dateline place (region first), the span of the deciding words and
+    the end of the whole dateline (where the story's first sentence starts)."""
     head = text[:160]
     m = _DATELINE_RE.match(head)
     if m:
@@ -660,22 +696,23 @@ def _dateline(g: Gazetteer, text: str,
             if region:
                 rk = normalise(region).strip()
                 if region.lower() in g.words("us_state_abbrev"):
-                    return ("US",), rs, re_
+                    return ("US",), rs, re_, m.end()
                 if rk == "georgia":
                     ge = place.lower() in g.words("georgia:ge_cities")
-                    return (("GE",) if ge else ("US",)), rs, re_
+                    return (("GE",) if ge else ("US",)), rs, re_, m.end()
                 if rk in g.place_codes:
-                    return g.place_codes[rk], rs, re_
+                    return g.place_codes[rk], rs, re_, m.end()
             ps, pe = m.span("place")
             pk = normalise(place).strip()
             if pk == "georgia":
-                return ("GE",), ps, pe
-            return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe
+                return ("GE",), ps, pe, m.end()
+            return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, m.end()
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
-        return (moved.get(pk) or g.place_codes.get(pk, ()),) + m.span("place")
-    return (), 0, 0
+        ps, pe = m.span("place")
+        return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
+    return (), 0, 0, 0
 
 
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
@@ -713,7 +750,11 @@ class _Roles:
         self.mediator = g.words("role_mediator_verb")
         self.venue = g.words("role_venue_prev")
         self.visit = g.words("role_visit_words")
-        self.triggers = self.origin | self.venue | {"by", "to", "the"}
+        self.compare = g.words("role_compare_prev")
+        self.target = g.words("role_target_words")
+        self.compare2 = {w.split()[-1] for w in self.compare if " " in w}
+        self.triggers = self.origin | self.venue | self.compare | self.compare2 | {
+            "by", "to", "the"}
 
 
 _ROLES: list[_Roles] = []
@@ -734,11 +775,14 @@ def _word_before(text: str, i: int) -> tuple[str, int]:
     return w.lstrip("(\"“‘'").lower(), k
 
 
-def _secondary_role(rw: _Roles, text: str, start: int, end: int, kind: str,
-                    prev_end: int, prev_secondary: bool) -> bool:
-    """Is the lead mention at text[start:end] in a secondary role: an origin ("imports
+def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
+                    prev_secondary: bool) -> bool:
+    """Is the lead mention ``lead[i]`` in a secondary role: an origin ("imports
     from China"), a mediator ("talks mediated by Qatar"), a venue city ("met in Cairo"), a
-    destination ("exports to China"), or the next item of a list that began in one?"""
+    destination ("exports to China"), a comparison ("faster than China"), or the next
+    item of a list that began in one?"""
+    codes, kind, _f, start, end, _s, _e = lead[i]
+    prev_end = lead[i - 1][_END] if i else -1
     if prev_secondary and text[prev_end:start] in _LIST_GAPS:
         return True                     # "from Nigeria, Ghana and Senegal"
     prv, j = _word_before(text, start)
@@ -748,6 +792,10 @@ def _secondary_role(rw: _Roles, text: str, start: int, end: int, kind: str,
         prv, j = _word_before(text, j)
     if prv in rw.origin:
         return not _ROUTE_AT.match(text, end)      # "from France to Britain": a route
+    if prv in rw.compare:
+        return True                     # "faster than China", "unlike Germany"
+    if prv in rw.compare2 and f"{_word_before(text, j)[0]} {prv}" in rw.compare:
+        return True                     # "ahead of Australia's", "compared with Japan"
     if prv == "by":
         return _word_before(text, j)[0] in rw.mediator
     if prv == "to":
@@ -755,7 +803,16 @@ def _secondary_role(rw: _Roles, text: str, start: int, end: int, kind: str,
             return False                # "from France to Britain": the end of a route
         w, k = _word_before(text, j)
         return w not in rw.visit and _word_before(text, k)[0] not in rw.visit
-    return kind == "place" and prv in rw.venue
+    if kind != "place" or prv not in rw.venue:
+        return False
+    # a venue: a city after another country named earlier in the lead ("Mexico beat Japan
+    # in Los Angeles"); not the scene of the story ("A blast killed 12 in Kabul.") nor a
+    # target ("Israeli jets struck targets in Beirut")
+    for k in range(i - 1, -1, -1):
+        m = lead[k]
+        if m[_KIND] not in _PLACE_KINDS and m[_CODES] != codes:
+            return rw.target.isdisjoint(text[m[_END]:start].lower().split())
+    return False
 
 
 def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Evidence:
@@ -775,37 +832,43 @@ def _demote_secondary(g: Gazetteer, text: str, lead: list[list], counts: dict[st
     """Drop the lead bonus of countries named only in the lead, and there only in a
     secondary role, provided another country is in the headline or the dateline, or is
     named (not just placed) in a primary lead role."""
-    n_lead: dict[str, int] = {}
-    for m in lead:
-        for c in m[_CODES]:
-            n_lead[c] = n_lead.get(c, 0) + 1
-    cands = {c for c, n in n_lead.items()
-             if n == counts.get(c) and c not in in_title and c not in dateline}
+    n_lead = len(lead)
+    cands = [c for c in in_lead
+             if counts[c] <= n_lead and c not in in_title and c not in dateline]
     if not cands:
         return
     rw = _roles(g)
-    memo: dict[int, bool] = {}
-
-    def role(i: int) -> bool:
-        got = memo.get(i)
-        if got is None:
-            _c, kind, _f, start, end, _s, _e = lead[i]
-            prev_end = lead[i - 1][_END] if i else -1
-            prev_sec = bool(i) and text[prev_end:start] in _LIST_GAPS and role(i - 1)
-            got = memo[i] = _secondary_role(rw, text, start, end, kind, prev_end, prev_sec)
-        return got
-
-    demoted = set(cands)
-    for i, m in enumerate(lead):
-        if demoted.intersection(m[_CODES]) and not role(i):
-            demoted.difference_update(m[_CODES])
+    roles: dict[int, bool] = {}         # lead index -> secondary role?
+    full = not in_title and not dateline
+    if full:                            # the guard needs every role
+        prev_sec = False
+        for i in range(n_lead):
+            prev_sec = roles[i] = _secondary_role(rw, text, lead, i, prev_sec)
+    demoted: set[str] = set()
+    for c in cands:
+        idx = [i for i, m in enumerate(lead) if c in m[_CODES]]
+        if len(idx) != counts[c]:
+            continue                    # also named after the lead
+        for i in idx:
+            if i not in roles:
+                # the role of a list item ("from Nigeria, Ghana and Senegal") comes from
+                # the head of the list: evaluate from there
+                h = i
+                while h and text[lead[h - 1][_END]:lead[h][_START]] in _LIST_GAPS:
+                    h -= 1
+                prev_sec = False
+                for k in range(h, i + 1):
+                    if k not in roles:
+                        roles[k] = _secondary_role(rw, text, lead, k, prev_sec)
+                    prev_sec = roles[k]
+            if not roles[i]:
+                break
+        else:
+            demoted.add(c)
     if not demoted:
         return
-    # another country must hold the story: headline, dateline, or named in the lead
-    if not (in_title | set(dateline)) <= demoted:
-        pass
-    elif not any(not demoted.issuperset(m[_CODES]) and m[_KIND] not in _PLACE_KINDS
-                 and not role(i) for i, m in enumerate(lead)):
+    if full and not any(not roles[i] and m[_KIND] not in _PLACE_KINDS
+                        and not demoted.issuperset(m[_CODES]) for i, m in enumerate(lead)):
         return
     in_lead -= demoted
     in_first -= demoted
@@ -823,8 +886,12 @@ def tag_countries(title: str, text: str) -> CountryTags:
     mentions = (_resolve(doc, raw) if doc.persons or doc.pending or doc.moved or doc.counties
                 or doc.domestic else raw)
 
-    dateline, d_start, d_end = _dateline(g, text, doc.moved) if text else ((), 0, 0)
+    dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
+                                      else ((), 0, 0, 0))
     begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
+    if not dateline:
+        body = 0
+    subject = ""                # the lead's grammatical subject, if a country
     first_end, lead_end = _lead_bounds(g, text, begin) if mentions and text else (0, 0)
     offset = len(title) + 1
     evidence: list[Evidence] = []
@@ -837,8 +904,6 @@ def tag_countries(title: str, text: str) -> CountryTags:
     lead: list[list] = []        # the lead's mentions, for the secondary-role rule
     for m in mentions:
         codes, kind, fld, start, end, surface, _e = m
-        if fld == "text" and start < lead_end:
-            lead.append(m)
         for c in codes:
             if not c:
                 continue
@@ -856,19 +921,32 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 in_lead.add(c)
                 if start < first_end:
                     in_first.add(c)
+                if not lead or lead[-1] is not m:
+                    lead.append(m)
 
     for c in dateline:  # a dateline place the gazetteer missed ("SPRINGFIELD, Ill.")
         if c not in counts:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
-    if lead and len(counts) > 1:
-        _demote_secondary(g, text, lead, counts, in_title, dateline, in_lead, in_first)
+    if lead:
+        # the lead's grammatical subject: its first mention, at the start of the story
+        # after the dateline and an optional article ("Turkish President Erdogan ...",
+        # "The DRC signed ...")
+        for m in lead:
+            if m[_START] >= body:
+                pre = text[body:m[_START]].strip()
+                if (not pre or pre in _ARTICLES) and m[_CODES][0] not in in_title:
+                    subject = m[_CODES][0]
+                break
+        if len(counts) > 1:
+            _demote_secondary(g, text, lead, counts, in_title, dateline, in_lead, in_first)
     scores: dict[str, float] = {}
     n_max = max(counts.values(), default=0)
     for c, n in counts.items():
         scores[c] = (W_DATELINE * (c in dateline) + W_TITLE * (c in in_title)
                      + W_LEAD * (c in in_lead) + W_FIRST * (c in in_first)
+                     + W_SUBJECT * (c == subject)
                      + W_SHARE * n / n_max + W_FREQ * min(n, FREQ_CAP))
     if len(scores) == 1:
         # a local story: its one country is referred to only through places and
