@@ -363,8 +363,8 @@ def test_passing_mention_is_not_about() -> None:
 
 @pytest.mark.parametrize("title,text,about,also", [
     # origin: "from X" (and the rest of a list that begins with it)
-    ("Mexico tariffs", "Mexico will impose tariffs on imports from China and Vietnam, the "
-     "economy ministry said.", ["MX"], {"CN", "VN"}),
+    ("Corn purchases", "Mexico will buy more corn from the United States and Brazil, the "
+     "economy ministry said.", ["MX"], {"US", "BR"}),
     ("Fashion week opens", "Paris (AFP) - Fashion week opened with shows from young "
      "designers from Japan and Nigeria.", ["FR"], {"JP", "NG"}),
     # mediator: "mediated / brokered / facilitated by X"
@@ -416,6 +416,17 @@ def test_primary_roles_stay_about(title: str, text: str, about: set[str]) -> Non
     assert set(tags(title, text).about) == about
 
 
+@pytest.mark.parametrize("text,about", [
+    # background: "in X" right after a span of time is a past stay (GEO_LABELLING.md R14)
+    ("The coach returned to Brazil after six years in Japan, his agent said.", {"BR"}),
+    ("The striker flew home to Brazil after three months training in Japan.", {"BR"}),
+    # a short stay is still the story's place
+    ("The coach returned to Brazil after a week in Japan, his agent said.", {"BR", "JP"}),
+])
+def test_background_stay_is_not_about(text: str, about: set[str]) -> None:
+    assert set(tags("Brazil coach returns", text).about) == about
+
+
 def test_secondary_role_needs_another_country_holding_the_story() -> None:
     # with no other country in the headline, dateline or lead, an origin is the story
     r = tags("Record harvest", "Farmers from Ukraine brought in a record grain harvest.")
@@ -441,12 +452,74 @@ def test_subject_of_the_lead_gets_a_bonus() -> None:
     r = tags("Lloyd Austin visits Japan", "U.S. Defense Secretary Lloyd Austin visited Tokyo "
              "for talks with his Japanese counterpart.")
     assert set(r.about) == {"JP", "US"}
-    # the bonus does not lift a one-off subject over a story's dominant country
+    # an actor of the first sentence ("Kenyan police") is about even beside a dominant
+    # dateline country (GEO_LABELLING.md: main actors)
     r = tags("Haiti gang violence", "PORT-AU-PRINCE, Haiti (AP) — Kenyan police patrolled "
              "the capital on Sunday after gangs attacked two police stations. Haiti's "
              "transitional council said the attacks would not derail elections. Gangs "
              "control most of Port-au-Prince, and more than 700,000 Haitians have fled.")
-    assert r.about == ["HT"]
+    assert r.about == ["HT", "KE"]
+
+
+# --- primary roles in the lead (tests/data/GEO_LABELLING.md) ---------------------------------
+# Each rule raises a country named once in the lead to "about", even beside a dateline
+# country; each pair shows the rule firing and the same shape of story without its cue.
+
+@pytest.mark.parametrize("title,text,about", [
+    # counter-party: "<deal word> ... with X"
+    ("Vietnam rice deal", "HANOI, Nov 24 (Reuters) - Vietnam signed a rice supply agreement "
+     "with the Philippines on Monday.", {"VN", "PH"}),
+    ("Vietnam rice exports", "HANOI, Nov 24 (Reuters) - Vietnam's rice exports rose 9% in "
+     "October, with buyers in the Philippines stocking up.", {"VN"}),
+    ("Andes deal", "LIMA, Nov 24 (Reuters) - Peru signed mining deals with companies from "
+     "Bolivia, the energy ministry said.", {"PE", "BO"}),
+    # target of a measure: "sanctions on X", "a tariff on <goods> from X", "suspended ... to X"
+    ("Aluminium tariff", "OTTAWA, Nov 24 (Reuters) - Canada will impose a 15% tariff on "
+     "aluminium imports from India, the trade minister said.", {"CA", "IN"}),
+    ("Aluminium imports", "OTTAWA, Nov 24 (Reuters) - Canada's aluminium imports from India "
+     "rose 15% in October, the trade minister said.", {"CA"}),
+    ("New sanctions", "LONDON, Nov 24 (Reuters) - Britain imposed new sanctions on Belarus "
+     "over the detention of journalists.", {"GB", "BY"}),
+    ("Wheat halt", "ASTANA, Nov 24 (Reuters) - Kazakhstan suspended wheat exports to "
+     "Afghanistan after a row over payments.", {"KZ", "AF"}),
+    ("Wheat shipments", "ASTANA, Nov 24 (Reuters) - Kazakhstan shipped record wheat volumes "
+     "to Afghanistan in October.", {"KZ"}),
+    ("Tariffs", "Mexico will impose tariffs on imports from China and Vietnam, the economy "
+     "ministry said.", {"MX", "CN", "VN"}),
+    # topic: "to discuss (the war in) X", "talks on aid for X"
+    ("Cairo meeting", "CAIRO, Nov 24 (Reuters) - Egypt's foreign minister met his Saudi "
+     "counterpart to discuss the war in Sudan.", {"EG", "SA", "SD"}),
+    ("Cairo meeting", "CAIRO, Nov 24 (Reuters) - Egypt's foreign minister spoke to reporters, "
+     "days after returning from Sudan.", {"EG"}),
+    ("Aid talks", "MUSCAT, Nov 24 (Reuters) - Oman hosted talks on aid for Yemen on Monday.",
+     {"OM", "YE"}),
+    ("Trade fair", "MUSCAT, Nov 24 (Reuters) - Oman hosted a trade fair for firms from Yemen "
+     "on Monday.", {"OM"}),
+    # crossing: "crossed / fled into X"
+    ("Border crossing", "YANGON, Nov 24 (Reuters) - Thousands of villagers fleeing fighting "
+     "crossed into Thailand on Sunday.", {"MM", "TH"}),
+    ("Rice trade", "YANGON, Nov 24 (Reuters) - Myanmar's rice exports into Thailand rose 8% "
+     "in October.", {"MM"}),
+    # participant: "<ministers/leaders/officials> from X" in a sentence about a meeting
+    ("Andean talks", "LIMA, Nov 24 (Reuters) - Ministers from Bolivia and Ecuador met "
+     "Peruvian officials on Monday.", {"PE", "BO", "EC"}),
+    ("Copper output", "LIMA, Nov 24 (Reuters) - Peru's copper output rose as engineers from "
+     "Bolivia and Ecuador joined the mines.", {"PE"}),
+    # actor of the first sentence: "<demonym> migrants / troops / police / counterpart"
+    ("Work permits", "BOGOTA, Nov 24 (Reuters) - Venezuelan migrants in Colombia will get "
+     "work permits, the government said.", {"CO", "VE"}),
+    ("Rate cut", "BOGOTA, Nov 24 (Reuters) - Colombia's central bank cut rates on Monday, "
+     "citing Venezuelan border trade.", {"CO"}),
+])
+def test_primary_role_in_the_lead_is_about(title: str, text: str, about: set[str]) -> None:
+    assert set(tags(title, text).about) == about
+
+
+def test_primary_role_does_not_change_mentioned() -> None:
+    r = tags("Wheat halt", "ASTANA, Nov 24 (Reuters) - Kazakhstan suspended wheat exports to "
+             "Afghanistan after a row over payments.")
+    assert set(r.mentioned) == {"KZ", "AF"} and set(r.counts) == {"KZ", "AF"}
+    assert r.about[0] == "KZ"           # the promoted country never outranks the story's
 
 
 # --- the labelled set -------------------------------------------------------------------------

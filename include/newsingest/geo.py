@@ -107,15 +107,38 @@ About rule
       them ("Israeli jets struck targets in Beirut"); a country name after "in" ("a plant
       in Mexico") and the scene of a story that names no country before it ("a blast
       killed 12 in Kabul") are not venues;
+    * background: "in X" right after a span of time ("after ten years in Spain", "after
+      eight years teaching in Seoul"; list role_background_words), a past stay;
     * the next items of a list that begins in one of these roles ("from Nigeria, Ghana
       and Senegal", "mediated by Egypt and Qatar").
 
     Each of the country's lead mentions must have such a role, and another country must
     hold the story: be in the headline or the dateline, or be named (not only through a
-    city or state) in a primary role in the lead. So "Mexico will impose tariffs on imports
-    from China" is about MX only, while "Visitors came from Japan" stays about JP.
+    city or state) in a primary role in the lead. So "Mexico will buy corn from Brazil"
+    is about MX only, while "Visitors came from Japan" stays about JP.
     Counter-parties and targets are not secondary roles and keep the lead weight ("a deal
     with China", "sanctions on Iran", "talks with the German chancellor").
+
+    Primary roles in the lead (tests/data/GEO_LABELLING.md; word lists role_deal_words,
+    role_measure_words, role_trade_nouns, role_topic_*, role_cross_words,
+    role_participant_nouns, role_meet_words, role_actor_next in geo_rules.tsv). A country
+    named in the lead in one of these roles is raised to the about threshold
+    (``max(3.0, 0.5 * best score)``), so it is about even when named once beside a
+    dateline country, and never outranks the story's top country:
+
+    * counter-party: "with X" after a deal/talks/dispute word ("signed a deal with China",
+      "talks with Washington"), also "deals with companies from X";
+    * target of a measure: "on / against X" after a sanction/tariff/ban word ("sanctions on
+      Iran"), "<imports/goods> from X" after one ("a tariff on steel imports from China",
+      "banned poultry imports from Brazil"), "to X" after one ("suspended exports to France");
+    * topic: "discuss X", "discuss the war/crisis in X", "talks / aid / any move on/for X";
+    * crossing: "into X" after a crossing word ("crossed into Uganda");
+    * participant: "leaders / officials / ministers from X" in a first sentence about a
+      meeting ("met", "talks", "summit", "attending");
+    * actor of the first sentence: a country word followed by refugees, migrants, workers,
+      troops, police, forces, missiles, drones, jets, leaders, counterpart ... ("Kenyan
+      police arrived", "Russian missiles struck", "his Saudi counterpart");
+    * the next items of a list that begins in one of these roles.
 
     Subject: a country named by the first words of the lead (after the dateline and an
     optional "The/A/An": "Turkish President Erdogan arrived in Berlin ...", "U.S. Defense
@@ -753,8 +776,23 @@ class _Roles:
         self.compare = g.words("role_compare_prev")
         self.target = g.words("role_target_words")
         self.compare2 = {w.split()[-1] for w in self.compare if " " in w}
+        self.dest = g.words("role_dest_prev")
+        self.background = g.words("role_background_words")
+        self.deal = g.words("role_deal_words")
+        self.measure = g.words("role_measure_words")
+        self.trade = g.words("role_trade_nouns")
+        self.topic_verbs = g.words("role_topic_verbs")
+        self.topic_nouns = g.words("role_topic_nouns")
+        self.topic_prev = g.words("role_topic_prev")
+        self.cross = g.words("role_cross_words")
+        self.participants = g.words("role_participant_nouns")
+        self.meet = g.words("role_meet_words")
+        self.actor_next = g.words("role_actor_next")
+        self.topic_scene = g.words("role_topic_scene")
+        self.primary_prev = frozenset(("with", "from", "on", "against", "to", "into", "in")
+                                      ) | self.topic_prev | self.topic_verbs
         self.triggers = self.origin | self.venue | self.compare | self.compare2 | {
-            "by", "to", "the"}
+            "by", "the"} | self.dest
 
 
 _ROLES: list[_Roles] = []
@@ -798,11 +836,14 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         return True                     # "ahead of Australia's", "compared with Japan"
     if prv == "by":
         return _word_before(text, j)[0] in rw.mediator
-    if prv == "to":
+    if prv in rw.dest:
         if prev_end >= 0 and not text[prev_end:j].strip():
             return False                # "from France to Britain": the end of a route
         w, k = _word_before(text, j)
         return w not in rw.visit and _word_before(text, k)[0] not in rw.visit
+    if prv == "in" and not rw.background.isdisjoint(
+            text[max(0, j - 30):j].lower().split()[-3:]):
+        return True                     # background: "after ten years in Spain"
     if kind != "place" or prv not in rw.venue:
         return False
     # a venue: a city after another country named earlier in the lead ("Mexico beat Japan
@@ -813,6 +854,83 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         if m[_KIND] not in _PLACE_KINDS and m[_CODES] != codes:
             return rw.target.isdisjoint(text[m[_END]:start].lower().split())
     return False
+
+
+_STRIP = "(\"“‘',;:.’”)"
+_SKIP_DET = frozenset(("the", "some", "all", "certain", "many", "most"))
+
+
+def _primary_role(rw: _Roles, text: str, m: list, first_end: int) -> bool:
+    """Is the lead mention ``m`` in a role that makes its country one of the story's
+    subjects: a counter-party ("a deal with China"), the target of a measure ("sanctions on
+    Iran", "tariffs on imports from China", "suspended exports to France"), the topic of
+    talks ("to discuss the war in Gaza"), the end of a crossing ("crossed into Uganda"), a
+    meeting's participant ("leaders from Nigeria ... met") or an actor of the first
+    sentence ("Kenyan police arrived", "Russian missiles struck")?"""
+    start = m[_START]
+    prv, j = _word_before(text, start)
+    if prv in _SKIP_DET:
+        prv, j = _word_before(text, j)  # "on the", "on some U.S. goods"
+    if prv in rw.primary_prev and _cue_role(rw, text, start, prv, j, first_end):
+        return True
+    if start < first_end:               # "Kenyan police arrived", "his Saudi counterpart"
+        nxt = text[m[_END]:m[_END] + 14].split(None, 1)
+        return bool(nxt) and nxt[0].rstrip(_STRIP).lower() in rw.actor_next
+    return False
+
+
+def _cue_role(rw: _Roles, text: str, start: int, prv: str, j: int, first_end: int) -> bool:
+    """The cue-word part of :func:`_primary_role`: ``prv`` is the word before the mention
+    (after a determiner), starting at ``j``."""
+    if prv == "in" and _word_before(text, j)[0] not in rw.topic_scene:
+        return False                    # only "the war in Gaza", "the crisis in Niger"
+    ws = [w.strip(_STRIP).lower() for w in text[max(0, j - 60):j].split()[-5:]]
+    if j > 60 and len(ws) == 5:
+        ws = ws[1:]                     # the first word may be cut
+    if prv == "with" or (prv == "from" and "with" in ws[-2:]):
+        if not rw.deal.isdisjoint(ws):
+            return True                 # "a deal with China", "deals with companies from"
+        if prv == "with":
+            return False
+    if prv in ("on", "against", "to"):
+        if not rw.measure.isdisjoint(ws):
+            return True                 # "sanctions on Iran", "suspended exports to France"
+    elif prv == "from":
+        if ws and ws[-1] in rw.trade:   # "a tariff on steel imports from China"
+            return not rw.measure.isdisjoint(ws)
+        if ws and ws[-1] in rw.participants:    # "leaders from Nigeria ... met"
+            sent = text[:first_end] if start < first_end else text[start:start + 200]
+            return not rw.meet.isdisjoint(w.strip(_STRIP) for w in sent.lower().split())
+        return False
+    elif prv == "into":
+        return not rw.cross.isdisjoint(ws)      # "crossed into Uganda"
+    if prv in rw.topic_verbs or not rw.topic_verbs.isdisjoint(ws):
+        return True                     # "to discuss Gaza", "discuss the war in Gaza"
+    return prv in rw.topic_prev and not rw.topic_nouns.isdisjoint(ws)
+
+
+def _promoted(g: Gazetteer, text: str, lead: list[list], first_end: int,
+              cands: set[str]) -> set[str]:
+    """The codes of ``cands`` named in the lead in a primary role (see
+    :func:`_primary_role`); the next items of a list follow its head ("from Nigeria, Ghana
+    and Senegal")."""
+    rw = _roles(g)
+    out: set[str] = set()
+    prev = False
+    last = len(lead) - 1
+    for i, m in enumerate(lead):
+        codes = m[_CODES]
+        if prev and text[lead[i - 1][_END]:m[_START]] in _LIST_GAPS:
+            hit = True                  # the next item of a list in a primary role
+        elif cands.isdisjoint(codes) and (
+                i == last or text[m[_END]:lead[i + 1][_START]] not in _LIST_GAPS):
+            hit = False                 # neither a candidate nor the head of a list
+        else:
+            hit = _primary_role(rw, text, m, first_end)
+        if hit:
+            out.update(c for c in codes if c in cands)
+        prev = hit
+    return out
 
 
 def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Evidence:
@@ -955,6 +1073,15 @@ def tag_countries(title: str, text: str) -> CountryTags:
         if c not in named and c not in dateline:
             scores[c] = max(sc, ABOUT_MIN)
     best = max(scores.values(), default=0.0)
+    if lead and len(scores) > 1:
+        # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
+        floor = max(ABOUT_MIN, ABOUT_REL * best)
+        low = {c for m in lead for c in m[_CODES] if c in scores and scores[c] < floor}
+        if low:
+            for c in _promoted(g, text, lead, first_end, low):
+                scores[c] = floor
+            if floor > best:
+                best = floor
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
                    key=lambda c: (-scores[c], firsts[c]))
     mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
