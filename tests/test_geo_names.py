@@ -1,0 +1,55 @@
+"""Words that name a place in one sense and something else in another, found on real pages:
+people, programming languages, file formats, German nouns. Both directions each time."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsingest.geo import tag_countries
+
+
+def mentioned(text: str, title: str = "") -> set[str]:
+    return set(tag_countries(title, text).mentioned)
+
+
+@pytest.mark.parametrize("text, expected", [
+    # Java: the island counts only when named as a region of it; bare Java is the language
+    ("The team rewrote the billing service in Java and Kotlin last year.", set()),
+    ("Floods in East Java forced 20,000 people from their homes.", {"ID"}),
+    ("A volcano erupted in Central Java on Sunday, officials said.", {"ID"}),
+    # people named like cities
+    ("Memphis Depay scored twice as Barcelona beat Sevilla.", {"ES"}),
+    ("Police in Memphis said the suspect fled on foot.", {"US"}),
+    ("Rep. Alexandria Ocasio-Cortez said the bill would fail.", set()),
+    ("Cotton exports from Alexandria fell as the Nile flooded.", {"EG"}),
+    ("Kobe Bryant scored 81 points against Toronto. Kobe was 27.", {"CA"}),
+    ("KOBE - Masks were stolen from a hospital in Kobe, officials said.", {"JP"}),
+    # Dutch particles: "Van der Maaten" is a surname, Van is also a Turkish city
+    ("As Van der Maaten and Hinton showed, the embedding keeps neighbours.", set()),
+    ("The earthquake in Van killed hundreds of people.", {"TR"}),
+    # file formats
+    ("Upload JPEG or PNG files smaller than 5 MB.", set()),
+    ("Papua New Guinea declared a state of emergency.", {"PG"}),
+])
+def test_names_in_both_senses(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # German: "das Essen" (the meal) is not the city of Essen
+    ("Beim Essen wurde über die Wahl gesprochen.", set()),
+    ("Nach dem Essen gingen alle nach Hause.", set()),
+    ("Der Konzern verlegt seine Zentrale von Düsseldorf nach Essen.", {"DE"}),
+    ("In Essen demonstrierten am Samstag 3000 Menschen.", {"DE"}),
+])
+def test_german_essen(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Salé is a city.",           # the accent-stripped form collides with English "sale"
+    "Sale West voted on Thursday.",
+    "She was elected in East Surrey.",
+])
+def test_dropped_city_names(text: str) -> None:
+    assert mentioned(text) == set()
