@@ -55,8 +55,12 @@ Context rules (all word lists live in data/geo_rules.tsv)
     * soft previous words: "the Niger" is the river unless the story has Niger cues
       (Niamey, Nigerien, ...; sense:niger:neg_prev_soft); "Niger Delta", "Niger State"
       are Nigerian places and "Niger River" a blocker.
-    * domestic institutions ("the Agriculture Department", "Justice Department"; flag
-      domestic): the US only in a story that names no other country.
+    * domestic institutions ("the Agriculture Department", "Justice Department") and
+      newspapers named after a place ("the New York Times", "the Times of Israel"; flag
+      domestic): a mention of their country only in a story that names no other country.
+    * descriptors (flag descriptor, lists descriptor_*): "Somali American", "Haitian-born",
+      "Russian-occupied Donetsk", "ancient Rome", "the Korean War" are mentions that weigh
+      nothing in the about score (a country named only so is never about).
     * a previous word that ends a sentence ("Olympia. Washington state ...") never makes
       a place a person's surname.
     * language: "in Russian.", "speaks French", "Spanish-speaking" are not countries.
@@ -107,6 +111,9 @@ About rule
       them ("Israeli jets struck targets in Beirut"); a country name after "in" ("a plant
       in Mexico") and the scene of a story that names no country before it ("a blast
       killed 12 in Kabul") are not venues;
+    * source or scene at sea: a trailing attribution ("..., Japan's defence ministry
+      said."), "according to X", "based in X", "analysts / traders in X" (list
+      role_commentator_nouns), "off the coast of X", "off X's coast";
     * background: "in X" right after a span of time ("after ten years in Spain", "after
       eight years teaching in Seoul"; list role_background_words), a past stay;
     * the next items of a list that begins in one of these roles ("from Nigeria, Ghana
@@ -139,6 +146,10 @@ About rule
       troops, police, forces, missiles, drones, jets, leaders, counterpart ... ("Kenyan
       police arrived", "Russian missiles struck", "his Saudi counterpart");
     * the next items of a list that begins in one of these roles.
+
+    A headline venue: a country named after "in"/"at" in a headline that speaks of a
+    meeting and names another country first ("Iran nuclear talks in Vienna") gets no
+    headline weight.
 
     Subject: a country named by the first words of the lead (after the dateline and an
     optional "The/A/An": "Turkish President Erdogan arrived in Berlin ...", "U.S. Defense
@@ -559,6 +570,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
         if kind == "currency":
             continue                                   # "U.S. dollars", "yen": not a mention
+        if _descriptor(g, padded, s, start, end, kind, e):
+            kind = "descriptor"     # "Somali American", "Russian-occupied", "ancient Rome"
         if e.host:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
@@ -569,6 +582,21 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     skip_until = end + 1 + len(word)
                     continue
         out.append([codes, kind, fld, start, end, s[start:end], e])
+
+
+def _descriptor(g: Gazetteer, padded: str, s: str, start: int, end: int, kind: str,
+                e: Entry) -> bool:
+    """Is the hit a descriptor of something else rather than a reference to the country:
+    "Somali American", "Haitian-born", "Russian-occupied Donetsk", "ancient Rome", "the
+    Korean War"? It stays a mention but never makes the story about the country."""
+    if "descriptor" in e.flags:
+        return True
+    if kind == "demonym" and s[end:end + 1] in (" ", "-"):
+        nxt = _padded_next(padded, s, end)
+        if nxt in ("american", "americans") or (
+                s[end] == "-" and nxt in g.words("descriptor_hyphen_next")):
+            return True
+    return start > 1 and _padded_prev(padded, s, start) in g.words("descriptor_prev")
 
 
 def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i: int,
@@ -643,11 +671,12 @@ def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
     if doc.counties:
         _resolve_counties(doc, mentions)
     if doc.domestic:
-        # "the Agriculture Department" names the US only in a story naming no other country
-        others = any(c != "US" for m in mentions if "domestic" not in m[_ENTRY].flags
-                     for c in m[_CODES] if c)
-        if others:
-            mentions = [m for m in mentions if "domestic" not in m[_ENTRY].flags]
+        # "the Agriculture Department", "told the New York Times": a mention of its
+        # country only in a story that names no other country
+        named = {c for m in mentions if "domestic" not in m[_ENTRY].flags
+                 for c in m[_CODES] if c}
+        mentions = [m for m in mentions if "domestic" not in m[_ENTRY].flags
+                    or named <= set(m[_CODES])]
     return mentions
 
 
@@ -789,6 +818,7 @@ class _Roles:
         self.meet = g.words("role_meet_words")
         self.actor_next = g.words("role_actor_next")
         self.topic_scene = g.words("role_topic_scene")
+        self.commentators = g.words("role_commentator_nouns")
         self.primary_prev = frozenset(("with", "from", "on", "against", "to", "into", "in")
                                       ) | self.topic_prev | self.topic_verbs
         self.triggers = self.origin | self.venue | self.compare | self.compare2 | {
@@ -813,6 +843,30 @@ def _word_before(text: str, i: int) -> tuple[str, int]:
     return w.lstrip("(\"“‘'").lower(), k
 
 
+# a trailing attribution after a mention: "..., Japan's defence ministry said." /
+# "..., officials in Tokyo told reporters."
+_SOURCE_AT = re.compile(r"(?:['’]s)?(?:[ -][\w'’\-]+){0,4}? (?:said|says|reported|reports|"
+                        r"told (?:reporters|\w+ \w+|\w+)|added)"
+                        r"(?: on \w+| in a statement| late on \w+)?[.;]", re.I)
+_OFFSHORE_BEFORE = re.compile(r"\boff (?:the )?(?:\w+ )?coast of (?:the )?$|\boff (?:the )?$", re.I)
+
+
+def _source_or_offshore(rw: _Roles, text: str, start: int, end: int) -> bool:
+    """Is the mention the source of a statement ("Japan's defence ministry said.", "analysts
+    in Beijing said", "according to Japan's ...", "the IMF, based in Washington") or
+    a place at sea off a country ("off the coast of Somalia", "off Yemen's coast")?"""
+    before = text[max(0, start - 40):start].lower()
+    if _OFFSHORE_BEFORE.search(before) or (
+            text.startswith(("'s coast", "’s coast"), end) and before.endswith("off ")):
+        return True
+    if before.endswith(("according to ", "according to the ", "based in ")):
+        return True
+    words = before.split()
+    if len(words) >= 2 and words[-1] == "in" and words[-2] in rw.commentators:
+        return True                     # "analysts in Beijing said"
+    return bool(_SOURCE_AT.match(text, end))
+
+
 def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
                     prev_secondary: bool) -> bool:
     """Is the lead mention ``lead[i]`` in a secondary role: an origin ("imports
@@ -823,6 +877,8 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     prev_end = lead[i - 1][_END] if i else -1
     if prev_secondary and text[prev_end:start] in _LIST_GAPS:
         return True                     # "from Nigeria, Ghana and Senegal"
+    if _source_or_offshore(rw, text, start, end):
+        return True                     # "..., Japan's defence ministry said."
     prv, j = _word_before(text, start)
     if prv not in rw.triggers:
         return False
@@ -944,6 +1000,17 @@ def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Eviden
 _new = object.__new__
 
 
+def _title_venue(g: Gazetteer, title: str, start: int) -> bool:
+    """Is the headline mention at ``start`` the venue of a meeting ("Ukraine peace talks
+    in Saudi Arabia", "Iran nuclear talks in Vienna")? The caller checks that another
+    country was named before it."""
+    words = title[:start].lower().split()
+    if len(words) < 2 or words[-1] not in ("in", "at"):
+        return False
+    meet = _roles(g).meet
+    return any(w.strip(_STRIP) in meet for w in words[:-1])
+
+
 def _demote_secondary(g: Gazetteer, text: str, lead: list[list], counts: dict[str, int],
                       in_title: set[str], dateline: tuple[str, ...], in_lead: set[str],
                       in_first: set[str]) -> None:
@@ -1020,6 +1087,7 @@ def tag_countries(title: str, text: str) -> CountryTags:
     in_first: set[str] = set()
     named: set[str] = set()     # codes named by name, alias, demonym (not only places)
     lead: list[list] = []        # the lead's mentions, for the secondary-role rule
+    descriptors: dict[str, int] = {}    # mentions that only describe something else
     for m in mentions:
         codes, kind, fld, start, end, surface, _e = m
         for c in codes:
@@ -1033,7 +1101,13 @@ def tag_countries(title: str, text: str) -> CountryTags:
             else:
                 counts[c] = 1
                 firsts[c] = start if fld == "title" else offset + start
-            if fld == "title":
+            if kind == "descriptor":
+                descriptors[c] = descriptors.get(c, 0) + 1
+            elif fld == "title":
+                if in_title and c not in in_title and _title_venue(g, title, start):
+                    # "Ukraine peace talks in Saudi Arabia": weighs like a descriptor
+                    descriptors[c] = descriptors.get(c, 0) + 1
+                    continue
                 in_title.add(c)
             elif start < lead_end:
                 in_lead.add(c)
@@ -1047,6 +1121,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
+    weighed = counts
+    if descriptors:             # descriptors and title venues weigh nothing
+        weighed = {c: n - descriptors.get(c, 0) for c, n in counts.items()}
     if lead:
         # the lead's grammatical subject: its first mention, at the start of the story
         # after the dateline and an optional article ("Turkish President Erdogan ...",
@@ -1058,10 +1135,13 @@ def tag_countries(title: str, text: str) -> CountryTags:
                     subject = m[_CODES][0]
                 break
         if len(counts) > 1:
-            _demote_secondary(g, text, lead, counts, in_title, dateline, in_lead, in_first)
+            _demote_secondary(g, text, lead, weighed, in_title, dateline, in_lead, in_first)
     scores: dict[str, float] = {}
-    n_max = max(counts.values(), default=0)
-    for c, n in counts.items():
+    n_max = max(weighed.values(), default=0) or 1
+    for c, n in weighed.items():
+        if not n and c not in dateline:
+            scores[c] = 0.0
+            continue
         scores[c] = (W_DATELINE * (c in dateline) + W_TITLE * (c in in_title)
                      + W_LEAD * (c in in_lead) + W_FIRST * (c in in_first)
                      + W_SUBJECT * (c == subject)

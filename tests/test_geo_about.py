@@ -1,0 +1,82 @@
+"""About-rules for patterns common in real news: descriptors, sources of statements, scenes
+at sea, meeting venues in headlines, newspapers named after places. Both directions."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsingest.geo import tag_countries
+
+
+@pytest.mark.parametrize("title, text, about, mentioned", [
+    # descriptors: a mention, never about
+    ("St. Louis Park elects a new mayor",
+     "St. Louis Park became the first U.S. city to elect a Somali American mayor on Tuesday.",
+     ["US"], {"US", "SO"}),
+    ("Ukrainian forces shell Donetsk", "Ukrainian forces shelled Russian-occupied Donetsk.",
+     ["UA"], {"UA", "RU"}),
+    ("Roman Empire exhibit", "A new exhibition on ancient Rome opened in New York.",
+     ["US"], {"US", "IT"}),
+    ("Korean War veterans",
+     "Veterans of the Korean War gathered in Seoul to mark the armistice anniversary.",
+     ["KR"], {"KR", "KP"}),
+    # ... but the same country named as an actor is about
+    ("Somalia elects a president", "Somali lawmakers elected a new president on Sunday.",
+     ["SO"], {"SO"}),
+    ("Russia strikes Kharkiv", "Russian missiles hit Kharkiv overnight, killing four people.",
+     ["RU", "UA"], {"RU", "UA"}),
+])
+def test_descriptors(title: str, text: str, about: list[str], mentioned: set[str]) -> None:
+    r = tag_countries(title, text)
+    assert r.about == about
+    assert set(r.mentioned) == mentioned
+
+
+@pytest.mark.parametrize("title, text, about", [
+    # the source of a statement in the lead is mentioned only (R12)
+    ("North Korea fires missile",
+     "North Korea fired a ballistic missile into the sea, Japan's defence ministry said.",
+     ["KP"]),
+    ("Oil rises", "Oil prices rose after Iran seized a tanker, traders in London said.", ["IR"]),
+    ("China exports fall", "China's exports fell 5% in October, according to Japan's Nikkei.",
+     ["CN"]),
+    # ... but a speaker that is the story's actor is about
+    ("Japan to deploy missiles",
+     "Japan's defence ministry said on Monday it would deploy new missiles to Okinawa.",
+     ["JP"]),
+    # at sea off a country (R2)
+    ("Indian navy rescues ship",
+     "The Indian navy rescued the crew of a tanker off the coast of Somalia.", ["IN"]),
+    ("Somalia floods", "Floods in Somalia displaced 100,000 people, the U.N. said.", ["SO"]),
+])
+def test_sources_and_scenes(title: str, text: str, about: list[str]) -> None:
+    assert tag_countries(title, text).about == about
+
+
+@pytest.mark.parametrize("title, text, about", [
+    # a neutral venue in the headline is not about (R8)
+    ("Iran nuclear talks in Vienna stall",
+     "Talks between Iran and world powers stalled on Monday.", ["IR"]),
+    ("Ukraine peace talks in Saudi Arabia",
+     "Delegations from Ukraine and the United States met in Jeddah on Tuesday.",
+     ["UA", "US"]),
+    # a venue with no participant country named is the scene
+    ("Climate summit in Paris", "Leaders gathered in Paris for the summit.", ["FR"]),
+    # not a meeting: "in" is the scene
+    ("Ukraine says Russian strike in Kharkiv killed four",
+     "Ukraine said a Russian strike killed four people in Kharkiv.", ["UA", "RU"]),
+])
+def test_venues_in_headlines(title: str, text: str, about: list[str]) -> None:
+    assert tag_countries(title, text).about == about
+
+
+@pytest.mark.parametrize("title, text, mentioned", [
+    # a newspaper named after a place counts only when the story names no other country
+    ("Washington Post layoffs", "The Washington Post said it would cut 4% of its staff.",
+     {"US"}),
+    ("", "Ukraine said the strike hit Odesa, the New York Times reported.", {"UA"}),
+    ("", "Israel's cabinet approved the plan, the Times of Israel reported.", {"IL"}),
+    ("", "The U.S. State Department disputed a Times of Israel report.", {"US"}),
+])
+def test_newspapers(title: str, text: str, mentioned: set[str]) -> None:
+    assert set(tag_countries(title, text).mentioned) == mentioned
