@@ -60,6 +60,7 @@ class Entry:
     special: bool = False     # needs the rules for flagged entries (person, weak, ...)
     lang: bool = False        # demonym that is also a language name ("French")
     host: bool = False        # may take a currency word after it ("Turkish lira")
+    plain: bool = False       # simple, not special, not a place, language or demonym
 
 
 @dataclass
@@ -281,7 +282,9 @@ def build_gazetteer() -> Gazetteer:
         e = Entry(e.form, e.codes, e.kind, flags, e.resolver, e.upper_idx, key, simple,
                   special=bool(flags or e.resolver or key == "us"),
                   lang=e.kind == "demonym" and key in rules.get("language_demonyms", ()),
-                  host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver))
+                  host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver),
+                  plain=simple and not flags and not e.resolver and key != "us"
+                  and e.kind not in ("place", "demonym", "currency", "block"))
         entries[full] = e
         auto.add_word(f" {full} ", (len(full), e))
         if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):

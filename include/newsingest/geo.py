@@ -174,16 +174,17 @@ Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from newsingest.gazetteer import Entry, Gazetteer, get_gazetteer, normalise
 
 __all__ = ["CountryTags", "Evidence", "tag_countries"]
 
 
-@dataclass(frozen=True)
-class Evidence:
-    """One matched mention."""
+class Evidence(NamedTuple):
+    """One matched mention (immutable; a named tuple, cheap to build)."""
 
     code: str      # ISO alpha-2
     surface: str   # the matched text as it appears
@@ -244,6 +245,7 @@ class _Doc:
         self.moved: dict[str, tuple[str, ...]] = {}  # "Athens, Georgia": athens -> US
         self.counties: set[str] = set()     # "Athens-Clarke County": athens names a county
         self.domestic = False               # a "domestic" institution was seen
+        self.descriptors = False            # a descriptor was seen ("Somali American")
         self.padded_fields: list[str] = []
         self._title_case: bool | None = None
 
@@ -458,19 +460,20 @@ def _padded_next(padded: str, s: str, end: int) -> str:
     return m.group(1) if m else ""
 
 
-def _language_use(g: Gazetteer, padded: str, s: str, start: int, end: int) -> bool:
+def _language_use(lists: _Lists, padded: str, s: str, start: int, end: int) -> bool:
     """"speaks French", "Spanish-speaking", "in Russian." are the language, not the country."""
     prv = _padded_prev(padded, s, start)
-    if prv not in g.words("language_prev") and prv not in ("in", "into") and (
-            padded[end + 2:padded.find(" ", end + 2)] not in g.words("language_next")):
+    language_prev = lists.language_prev
+    if prv not in language_prev and prv not in ("in", "into") and (
+            padded[end + 2:padded.find(" ", end + 2)] not in lists.language_next):
         return False
-    if prv in g.words("language_prev"):
+    if prv in language_prev:
         return True
     nxt = _padded_next(padded, s, end)
-    if nxt in g.words("language_next"):
+    if nxt in lists.language_next:
         return True
     if prv == "in" or (prv == "into" and start > 1 and _padded_prev(
-            padded, s, start - 5) in g.words("language_prev")):
+            padded, s, start - 5) in language_prev):
         rest = s[end:end + 2].lstrip(" ")
         if not rest or rest[0] in ",.;:)!?" or (
                 s[end:end + 1] == " " and nxt in ("and", "or", "but")):
@@ -510,6 +513,37 @@ def _georgia_local(doc: _Doc, s: str, start: int, end: int,
     return ""
 
 
+class _Lists:
+    """The word lists :func:`_scan_field` consults, fetched once per gazetteer."""
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self.currency_words = g.words("currency_words")
+        self.particles = g.words("place_particles")
+        self.county_lands = g.words("county_countries")
+        self.us_abbrev = g.words("us_state_abbrev")
+        self.ca_abbrev = g.words("ca_province_abbrev")
+        self.ge_cities = g.words("georgia:ge_cities")
+        self.hyphen_next = g.words("descriptor_hyphen_next")
+        # " ancient ": a padded field ending so right before a hit
+        self.descriptor_prev = tuple(f" {w} " for w in g.words("descriptor_prev"))
+        self.language_prev = g.words("language_prev")
+        self.language_next = g.words("language_next")
+        # "Santiago del Estero": a particle and a capitalised word after a place
+        words = "|".join(sorted(map(re.escape, g.words("place_particles")), key=len,
+                                reverse=True))
+        self.particle_at = re.compile(f" (?i:{words}) ") if words else None
+
+
+_LISTS: list[_Lists] = []
+
+
+def _lists(g: Gazetteer) -> _Lists:
+    if not _LISTS or _LISTS[0].g is not g:
+        _LISTS[:] = [_Lists(g)]
+    return _LISTS[0]
+
+
 def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     """Append [codes, kind, field, start, end, surface, entry] for each accepted hit."""
     if not s:
@@ -518,10 +552,10 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     all_caps = _is_all_caps(s) if fld == "title" else s.isupper()
     hits, padded = _candidates(g, s, all_caps)
     doc.padded_fields.append(padded)
-    currency_words = g.words("currency_words")
-    particles = g.words("place_particles")
-    county_lands = g.words("county_countries")
-    us_abbrev, ca_abbrev = g.words("us_state_abbrev"), g.words("ca_province_abbrev")
+    lists = _lists(g)
+    currency_words = lists.currency_words
+    # the words before a descriptor ("ancient"), if the field has any
+    descriptor_prev = tuple(w for w in lists.descriptor_prev if w in padded)
     skip_until = lang_end = -99
     n_hits = len(hits)
     for i, (start, end, e) in enumerate(hits):
@@ -529,7 +563,23 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         if start < skip_until or kind == "block":
             continue
         codes = e.codes
-        if e.special:
+        if e.plain:
+            # no rule applies but the descriptor and currency checks (as below)
+            if descriptor_prev and start > 1 and padded.endswith(descriptor_prev, 0, start + 1):
+                kind = "descriptor"                    # "ancient Rome": the full path
+            else:
+                if e.host:
+                    nc = s[end:end + 1]
+                    if nc == "$":
+                        continue
+                    if nc == " " and s[end + 1:end + 2].islower():
+                        word = padded[end + 2:padded.find(" ", end + 2)]
+                        if word in currency_words:
+                            skip_until = end + 1 + len(word)
+                            continue
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue
+        elif e.special:
             codes = _special(doc, fld, s, hits, i, all_caps)
             if codes is None:
                 continue
@@ -538,20 +588,20 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         if kind == "place":
             # "Athens-Clarke County", "Moscow County": a county named after the city
             if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
-                    county_lands.issuperset(c.lower() for c in codes)):
+                    lists.county_lands.issuperset(c.lower() for c in codes)):
                 doc.counties.add(e.key)
                 continue
             # "Santiago del Estero", "Santiago de Compostela": another place
-            if s[end:end + 1] == " ":
-                word = _padded_next(padded, s, end)
-                k = end + 1 + len(word)
-                if word in particles and s[k:k + 1] == " " and s[k + 1:k + 2].isupper():
+            if lists.particle_at:
+                pm = lists.particle_at.match(s, end)
+                if pm and s[pm.end():pm.end() + 1].isupper():
                     continue
             if s[end:end + 2] == ", ":
                 ab = _ABBREV_AT.match(s, end + 2)
                 if ab:
                     ab = ab.group(0).lower()
-                    where = ("US",) if ab in us_abbrev else ("CA",) if ab in ca_abbrev else ()
+                    where = (("US",) if ab in lists.us_abbrev
+                             else ("CA",) if ab in lists.ca_abbrev else ())
                     if where and e.codes != where:     # "Athens, Ga.", "London, Ont."
                         doc.moved[e.key] = codes = where
             # "City, State": Moscow, Idaho / Athens, Georgia
@@ -559,19 +609,22 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 ns, _ne, nentry = hits[i + 1]
                 if ns == end + 2 and (nentry.kind == "state" or (
                         nentry.resolver == "georgia"
-                        and e.key not in g.words("georgia:ge_cities"))):
+                        and e.key not in lists.ge_cities)):
                     # the city is the namesake in that state: other bare uses follow it
                     doc.moved[e.key] = nentry.codes or ("US",)
                     continue
         elif e.lang:
-            if _language_use(g, padded, s, start, end) or (
+            if _language_use(lists, padded, s, start, end) or (
                     start - lang_end <= 5 and _padded_prev(padded, s, start) in ("and", "or")):
                 lang_end = end
                 continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
         if kind == "currency":
             continue                                   # "U.S. dollars", "yen": not a mention
-        if _descriptor(g, padded, s, start, end, kind, e):
+        if kind == "descriptor" or ((kind == "demonym" or descriptor_prev or e.flags)
+                                    and _descriptor(lists, descriptor_prev, padded, s, start,
+                                                    end, kind, e)):
             kind = "descriptor"     # "Somali American", "Russian-occupied", "ancient Rome"
+            doc.descriptors = True
         if e.host:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
@@ -584,19 +637,20 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         out.append([codes, kind, fld, start, end, s[start:end], e])
 
 
-def _descriptor(g: Gazetteer, padded: str, s: str, start: int, end: int, kind: str,
-                e: Entry) -> bool:
+def _descriptor(lists: _Lists, descriptor_prev: tuple[str, ...], padded: str, s: str,
+                start: int, end: int, kind: str, e: Entry) -> bool:
     """Is the hit a descriptor of something else rather than a reference to the country:
     "Somali American", "Haitian-born", "Russian-occupied Donetsk", "ancient Rome", "the
     Korean War"? It stays a mention but never makes the story about the country."""
-    if "descriptor" in e.flags:
+    if e.flags and "descriptor" in e.flags:
         return True
     if kind == "demonym" and s[end:end + 1] in (" ", "-"):
         nxt = _padded_next(padded, s, end)
         if nxt in ("american", "americans") or (
-                s[end] == "-" and nxt in g.words("descriptor_hyphen_next")):
+                s[end] == "-" and nxt in lists.hyphen_next):
             return True
-    return start > 1 and _padded_prev(padded, s, start) in g.words("descriptor_prev")
+    return bool(descriptor_prev) and start > 1 and padded.endswith(descriptor_prev, 0,
+                                                                      start + 1)
 
 
 def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i: int,
@@ -775,17 +829,26 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     abbrev = g.words("abbreviations")
     limit = min(len(text), 1500)
     ends: list[int] = []
+    first_char = len(text) - len(text.lstrip())    # text[:i].strip() is empty iff i <= this
     for m in _SENT_END_RE.finditer(text, begin, limit):
-        before = text[:m.start()]
+        ms = m.start()
         if m.group(0) == "\n":
-            if before.strip():
-                ends.append(m.start())
+            if ms > first_char:
+                ends.append(ms)
                 break
             continue
-        word = before.rsplit(None, 1)[-1].lower() if before.strip() else ""
+        word = ""
+        if ms > first_char:             # the last word before the full stop
+            j = ms
+            while text[j - 1].isspace():
+                j -= 1
+            k = j
+            while k > 0 and not text[k - 1].isspace():
+                k -= 1
+            word = text[k:j].lower()
         if word in abbrev or len(word) == 1 or (len(word) <= 3 and "." in word):
             continue
-        ends.append(m.start() + 1)
+        ends.append(ms + 1)
         if len(ends) == 2:
             break
     if not ends:
@@ -990,14 +1053,11 @@ def _promoted(g: Gazetteer, text: str, lead: list[list], first_end: int,
 
 
 def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Evidence:
-    """Fast constructor for the frozen :class:`Evidence` (same result as the dataclass)."""
-    ev = _new(Evidence)
-    d = ev.__dict__
-    d["code"], d["surface"], d["field"], d["start"], d["end"] = code, surface, fld, start, end
-    return ev
+    """Fast constructor for :class:`Evidence` (same result as ``Evidence(...)``)."""
+    return _new_tuple(Evidence, (code, surface, fld, start, end))
 
 
-_new = object.__new__
+_new_tuple = tuple.__new__
 
 
 def _title_venue(g: Gazetteer, title: str, start: int) -> bool:
@@ -1079,37 +1139,38 @@ def tag_countries(title: str, text: str) -> CountryTags:
     subject = ""                # the lead's grammatical subject, if a country
     first_end, lead_end = _lead_bounds(g, text, begin) if mentions and text else (0, 0)
     offset = len(title) + 1
-    evidence: list[Evidence] = []
-    counts: dict[str, int] = {}
-    firsts: dict[str, int] = {}
+    # counts (in order of first mention), evidence, first positions, named codes
+    evidence = [_new_tuple(Evidence, (c, m[_SURF], m[_FIELD], m[_START], m[_END]))
+                for m in mentions for c in m[_CODES] if c]
+    counts: dict[str, int] = dict(Counter(ev[0] for ev in evidence))
+    firsts = {c: m[_START] if m[_FIELD] == "title" else offset + m[_START]
+              for m in reversed(mentions) for c in m[_CODES] if c}
+    named = {c for m in mentions if m[_KIND] not in _DOMESTIC_KINDS
+             for c in m[_CODES] if c}          # named by name, alias, demonym (not places)
+    descriptors: dict[str, int] = {}    # mentions that only describe something else
+    if doc.descriptors:
+        descriptors.update(Counter(c for m in mentions if m[_KIND] == "descriptor"
+                                   for c in m[_CODES] if c))
     in_title: set[str] = set()
     in_lead: set[str] = set()
     in_first: set[str] = set()
-    named: set[str] = set()     # codes named by name, alias, demonym (not only places)
     lead: list[list] = []        # the lead's mentions, for the secondary-role rule
-    descriptors: dict[str, int] = {}    # mentions that only describe something else
-    for m in mentions:
-        codes, kind, fld, start, end, surface, _e = m
+    for m in mentions:           # headline and lead (mentions are in reading order)
+        codes, kind, fld, start = m[_CODES], m[_KIND], m[_FIELD], m[_START]
+        if fld != "title" and start >= lead_end:
+            break
+        if kind == "descriptor":
+            continue
         for c in codes:
             if not c:
                 continue
-            if kind not in _DOMESTIC_KINDS:
-                named.add(c)
-            evidence.append(_evidence(c, surface, fld, start, end))
-            if c in counts:
-                counts[c] += 1
-            else:
-                counts[c] = 1
-                firsts[c] = start if fld == "title" else offset + start
-            if kind == "descriptor":
-                descriptors[c] = descriptors.get(c, 0) + 1
-            elif fld == "title":
+            if fld == "title":
                 if in_title and c not in in_title and _title_venue(g, title, start):
                     # "Ukraine peace talks in Saudi Arabia": weighs like a descriptor
                     descriptors[c] = descriptors.get(c, 0) + 1
                     continue
                 in_title.add(c)
-            elif start < lead_end:
+            else:
                 in_lead.add(c)
                 if start < first_end:
                     in_first.add(c)
