@@ -555,7 +555,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     lists = _lists(g)
     currency_words = lists.currency_words
     # the words before a descriptor ("ancient"), if the field has any
-    descriptor_prev = tuple(w for w in lists.descriptor_prev if w in padded)
+    descriptor_prev = tuple(filter(padded.__contains__, lists.descriptor_prev))
     skip_until = lang_end = -99
     n_hits = len(hits)
     for i, (start, end, e) in enumerate(hits):
@@ -1140,13 +1140,24 @@ def tag_countries(title: str, text: str) -> CountryTags:
     first_end, lead_end = _lead_bounds(g, text, begin) if mentions and text else (0, 0)
     offset = len(title) + 1
     # counts (in order of first mention), evidence, first positions, named codes
-    evidence = [_new_tuple(Evidence, (c, m[_SURF], m[_FIELD], m[_START], m[_END]))
-                for m in mentions for c in m[_CODES] if c]
-    counts: dict[str, int] = dict(Counter(ev[0] for ev in evidence))
-    firsts = {c: m[_START] if m[_FIELD] == "title" else offset + m[_START]
-              for m in reversed(mentions) for c in m[_CODES] if c}
-    named = {c for m in mentions if m[_KIND] not in _DOMESTIC_KINDS
-             for c in m[_CODES] if c}          # named by name, alias, demonym (not places)
+    evidence: list[Evidence] = []
+    counts: dict[str, int] = {}
+    firsts: dict[str, int] = {}
+    named: set[str] = set()     # codes named by name, alias, demonym (not only places)
+    add_evidence = evidence.append
+    for codes, kind, fld, start, end, surface, _e in mentions:
+        pos = start if fld == "title" else offset + start
+        place_like = kind in _DOMESTIC_KINDS
+        for c in codes:
+            if c:
+                add_evidence(_new_tuple(Evidence, (c, surface, fld, start, end)))
+                if c in counts:
+                    counts[c] += 1
+                else:
+                    counts[c] = 1
+                    firsts[c] = pos
+                if not place_like:
+                    named.add(c)
     descriptors: dict[str, int] = {}    # mentions that only describe something else
     if doc.descriptors:
         descriptors.update(Counter(c for m in mentions if m[_KIND] == "descriptor"
