@@ -533,6 +533,9 @@ class _Lists:
         words = "|".join(sorted(map(re.escape, g.words("place_particles")), key=len,
                                 reverse=True))
         self.particle_at = re.compile(f" (?i:{words}) ") if words else None
+        # any context the place rules below look at: a county, a particle, ", <state>"
+        self.place_context_at = re.compile(
+            _COUNTY_AT.pattern + "|, " + (f"| (?i:{words}) " if words else ""))
 
 
 _LISTS: list[_Lists] = []
@@ -586,6 +589,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
+            if not (e.special or descriptor_prev or lists.place_context_at.match(s, end)):
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue                # no place rule applies (the usual case)
             # "Athens-Clarke County", "Moscow County": a county named after the city
             if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
                     lists.county_lands.issuperset(c.lower() for c in codes)):
