@@ -80,3 +80,37 @@ def test_venues_in_headlines(title: str, text: str, about: list[str]) -> None:
 ])
 def test_newspapers(title: str, text: str, mentioned: set[str]) -> None:
     assert set(tag_countries(title, text).mentioned) == mentioned
+
+
+@pytest.mark.parametrize("title, text, about", [
+    # food named after a country is a descriptor
+    ("Detroit's Mezcal restaurant goes beyond familiar Mexican fare",
+     "Detroit diners have a new favourite on Vernor Highway.", ["US"]),
+    # a country's company or attack as the actor of the lead
+    ("Hard drives to reach 80TB",
+     "Japanese company Showa Denko said it had improved its platters. Seagate, based in "
+     "Ireland, plans to use them.", ["JP"]),
+    ("Gaza hospitals collapse",
+     "KHAN YOUNIS, GAZA — The Israeli assault on the Gaza Strip has left the health sector "
+     "in the enclave in collapse. Gaza's hospitals lack fuel; Gaza City has none. More "
+     "than half of the hospitals in Gaza have closed, the Gaza health ministry said.",
+     ["PS", "IL"]),
+    # scraped pages: short lines and the repeated headline before the lead are skipped
+    ("Tridents' challenge",
+     "Posted on\nTridents' challenge\nThe Barbados Tridents trained on Monday ahead of a "
+     "match against Dominica in the Nations League.\nThe coach said it would be hard.",
+     ["BB", "DM"]),
+    ("Bloomberg faces scrutiny",
+     "WASHINGTON —\nBillionaire Michael Bloomberg met voters in Nevada on Tuesday.",
+     ["US"]),
+    # a story that names one country, more than once, is about it; once in passing is not
+    ("Schools 'safe' amidst surge",
+     "Officials said pupils can keep attending classes. The ministry of education will "
+     "send a vaccination bus to schools.\nBarbados continues to deal with a surge in "
+     "cases. Barbados reported 300 cases on Monday.", ["BB"]),
+    ("A cartoon about millennials",
+     "Cartoonist Matt Bors criticised the narrative of lazy millennials. He grew up in "
+     "a small town and now draws for a magazine.\nHis podcast guest was from Canada.", []),
+])
+def test_real_page_patterns(title: str, text: str, about: list[str]) -> None:
+    assert tag_countries(title, text).about == about

@@ -53,3 +53,25 @@ def test_german_essen(text: str, expected: set[str]) -> None:
 ])
 def test_dropped_city_names(text: str) -> None:
     assert mentioned(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    # territories with their own codes, named without their country
+    ("BVI Governor John Rankin called for calm after the premier's arrest.", {"VG"}),
+    ("Flights to the British Virgin Islands and the U.S. Virgin Islands resumed.",
+     {"VG", "VI"}),
+    ("Curacao and Bonaire were removed from the travel list.", {"CW", "BQ"}),
+    ("Wildfires spread across French Polynesia and French Guiana.", {"PF", "GF"}),
+    ("The fire near Osoyoos, British Columbia, forced evacuations.", {"CA"}),
+    ("A hunter was found dead in the Essequibo region.", {"GY"}),
+    ("The ferry runs between Antigua and Redonda.", {"AG"}),
+    # treaties and streets named after a place are not the place
+    ("The plan meets the Paris Agreement and the Kyoto Protocol targets.", set()),
+    ("The pub on Washington St stays open; the bakery on London Road closes.", set()),
+    ("Washington said on Monday that London would be consulted.", {"US", "GB"}),
+    # Native American tribes are not India
+    ("The Nooksack Indian Tribe and the Quinault Indian Nation sang at the ceremony.",
+     set()),
+])
+def test_territories_treaties_streets(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected

@@ -178,6 +178,10 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
             if nm:
                 add(nm, c.alpha_2, "name")
                 english[nm.lower()] = c.alpha_2
+                plain = _strip_accents(nm)
+                if plain != nm:  # "Curaçao" also as "Curacao"
+                    add(plain, c.alpha_2, "name")
+                    english[plain.lower()] = c.alpha_2
 
     sub_ex = rules.get("subdivision_exclude", frozenset())
     for cc, types in SUBDIVISIONS.items():

@@ -59,8 +59,12 @@ Context rules (all word lists live in data/geo_rules.tsv)
       newspapers named after a place ("the New York Times", "the Times of Israel"; flag
       domestic): a mention of their country only in a story that names no other country.
     * descriptors (flag descriptor, lists descriptor_*): "Somali American", "Haitian-born",
-      "Russian-occupied Donetsk", "ancient Rome", "the Korean War" are mentions that weigh
-      nothing in the about score (a country named only so is never about).
+      "Russian-occupied Donetsk", "Mexican fare", "a Chinese restaurant", "ancient Rome",
+      "the Korean War" are mentions that weigh nothing in the about score (a country named
+      only so is never about).
+    * streets: a place followed by Street/St/Road/Avenue/... ("Washington St", "London
+      Road") is a street, not a mention. Treaties named after a city ("Paris Agreement",
+      "Kyoto Protocol") are blockers.
     * a previous word that ends a sentence ("Olympia. Washington state ...") never makes
       a place a person's surname.
     * language: "in Russian.", "speaks French", "Spanish-speaking" are not countries.
@@ -155,10 +159,13 @@ About rule
     optional "The/A/An": "Turkish President Erdogan arrived in Berlin ...", "U.S. Defense
     Secretary ... visited Tokyo") gets 0.5 when the headline does not name it.
 
-    A local story: when only one country is mentioned, and only through places,
+    A local story: when only one country is mentioned, and either only through places,
     states and institutions inside it (no name, alias or demonym: "a bakery ... in middle
-    Georgia", "Agriculture Department data"), its score is raised to at least 3.0, so
-    the story is about that country.
+    Georgia", "Agriculture Department data") or at least twice (ONLY_COUNTRY_MIN), its
+    score is raised to at least 3.0, so the story is about that country.
+
+    The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
+    "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
 
     ``about`` = codes with ``score >= 3.0`` and ``score >= 0.5 * best score``, best first.
     ``mentioned`` lists every code found, ordered by the same score, then by count and
@@ -207,6 +214,7 @@ class CountryTags:
 W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5, 0.5, 2.0, 0.25, 8
 ABOUT_MIN, ABOUT_REL = 3.0, 0.5
 W_SUBJECT = 0.5
+ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
@@ -221,6 +229,7 @@ _SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
 _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
+_STREET_AT = re.compile(r" (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane)\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _PLACE_KINDS = frozenset(("place", "state"))
@@ -525,6 +534,7 @@ class _Lists:
         self.ca_abbrev = g.words("ca_province_abbrev")
         self.ge_cities = g.words("georgia:ge_cities")
         self.hyphen_next = g.words("descriptor_hyphen_next")
+        self.descriptor_next = g.words("descriptor_next") | {"american", "americans"}
         # " ancient ": a padded field ending so right before a hit
         self.descriptor_prev = tuple(f" {w} " for w in g.words("descriptor_prev"))
         self.language_prev = g.words("language_prev")
@@ -535,7 +545,8 @@ class _Lists:
         self.particle_at = re.compile(f" (?i:{words}) ") if words else None
         # any context the place rules below look at: a county, a particle, ", <state>"
         self.place_context_at = re.compile(
-            _COUNTY_AT.pattern + "|, " + (f"| (?i:{words}) " if words else ""))
+            _COUNTY_AT.pattern + "|" + _STREET_AT.pattern + "|, "
+            + (f"| (?i:{words}) " if words else ""))
 
 
 _LISTS: list[_Lists] = []
@@ -592,6 +603,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if not (e.special or descriptor_prev or lists.place_context_at.match(s, end)):
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue                # no place rule applies (the usual case)
+            if _STREET_AT.match(s, end):
+                continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
             if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
                     lists.county_lands.issuperset(c.lower() for c in codes)):
@@ -652,8 +665,7 @@ def _descriptor(lists: _Lists, descriptor_prev: tuple[str, ...], padded: str, s:
         return True
     if kind == "demonym" and s[end:end + 1] in (" ", "-"):
         nxt = _padded_next(padded, s, end)
-        if nxt in ("american", "americans") or (
-                s[end] == "-" and nxt in lists.hyphen_next):
+        if nxt in lists.descriptor_next or (s[end] == "-" and nxt in lists.hyphen_next):
             return True
     return bool(descriptor_prev) and start > 1 and padded.endswith(descriptor_prev, 0,
                                                                       start + 1)
@@ -825,6 +837,27 @@ def _dateline(g: Gazetteer, text: str,
         ps, pe = m.span("place")
         return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
     return (), 0, 0, 0
+
+
+PREAMBLE_MAX_WORDS = 5      # a first line this short is not the lead ("Posted on", "WASHINGTON —")
+PREAMBLE_MAX_LINES = 4
+
+
+def _skip_preamble(text: str, begin: int, title: str) -> int:
+    """Where the lead starts: after the short lines and the repeated headline that scraped
+    pages often carry before it ("Posted on", the headline again, "WASHINGTON —")."""
+    head = " ".join(title.split()).lower()
+    pos = begin
+    for _ in range(PREAMBLE_MAX_LINES):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            break
+        line = text[pos:nl]
+        words = line.split()
+        if len(words) > PREAMBLE_MAX_WORDS and " ".join(words).lower() != head:
+            break
+        pos = nl + 1
+    return pos if pos < len(text) and text[pos:].strip() else begin
 
 
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
@@ -1143,7 +1176,11 @@ def tag_countries(title: str, text: str) -> CountryTags:
     if not dateline:
         body = 0
     subject = ""                # the lead's grammatical subject, if a country
-    first_end, lead_end = _lead_bounds(g, text, begin) if mentions and text else (0, 0)
+    if mentions and text:
+        begin = _skip_preamble(text, begin, title)
+        first_end, lead_end = _lead_bounds(g, text, begin)
+    else:
+        first_end = lead_end = 0
     offset = len(title) + 1
     # counts (in order of first mention), evidence, first positions, named codes
     evidence: list[Evidence] = []
@@ -1227,8 +1264,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
     if len(scores) == 1:
         # a local story: its one country is referred to only through places and
         # institutions inside it ("middle Georgia", "Texas", "the Agriculture Department")
+        # ... or the only country it names, named more than once
         (c, sc), = scores.items()
-        if c not in named and c not in dateline:
+        if (c not in named or weighed[c] >= ONLY_COUNTRY_MIN) and c not in dateline:
             scores[c] = max(sc, ABOUT_MIN)
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
