@@ -1,0 +1,162 @@
+"""Generate include/newsingest/data/geo_aliases_foreign.tsv (German, French, Spanish
+adjectives, inhabitant nouns and exonyms of capitals).
+
+Usage: .venv/bin/python scripts/gen_geo_foreign.py include/newsingest/data/geo_aliases_foreign.tsv
+"""
+import sys
+from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "include"))
+from newsingest.gazetteer import (  # noqa: E402
+    ALIASES_FILE, _auto_entries, load_aliases, load_rules, normalise)
+
+# German adjective stems (inflected forms only: the bare stem is also the language adverb)
+DE_ADJ = dict(DE="deutsch", US="amerikanisch us-amerikanisch", GB="britisch", FR="französisch",
+  IT="italienisch", ES="spanisch", RU="russisch", UA="ukrainisch", CN="chinesisch",
+  JP="japanisch", KR="südkoreanisch", KP="nordkoreanisch", IN="indisch", PK="pakistanisch",
+  IR="iranisch", IQ="irakisch", SY="syrisch", IL="israelisch", PS="palästinensisch",
+  LB="libanesisch", TR="türkisch", SA="saudi-arabisch saudisch", EG="ägyptisch",
+  AF="afghanisch", CA="kanadisch", MX="mexikanisch", BR="brasilianisch",
+  AR="argentinisch", VE="venezolanisch", CO="kolumbianisch", CU="kubanisch",
+  NG="nigerianisch", ZA="südafrikanisch", KE="kenianisch", ET="äthiopisch",
+  AU="australisch", CH="schweizerisch", AT="österreichisch", NL="niederländisch",
+  BE="belgisch", PL="polnisch", CZ="tschechisch", SK="slowakisch", HU="ungarisch",
+  RO="rumänisch", BG="bulgarisch", GR="griechisch", PT="portugiesisch", SE="schwedisch",
+  NO="norwegisch", DK="dänisch", FI="finnisch", IE="irisch", RS="serbisch",
+  HR="kroatisch", BY="belarussisch weißrussisch", VN="vietnamesisch", TH="thailändisch",
+  ID="indonesisch", PH="philippinisch", TW="taiwanisch", QA="katarisch",
+  AE="emiratisch", JO="jordanisch", LY="libysch", TN="tunesisch", MA="marokkanisch",
+  DZ="algerisch", SD="sudanesisch", ML="malisch", AM="armenisch",
+  AZ="aserbaidschanisch", KZ="kasachisch", LT="litauisch", LV="lettisch", EE="estnisch",
+  SI="slowenisch", LU="luxemburgisch", MD="moldauisch", YE="jemenitisch",
+  SO="somalisch", NZ="neuseeländisch", CL="chilenisch", PE="peruanisch",
+  BO="bolivianisch", EC="ecuadorianisch", HT="haitianisch", GE="georgisch",
+  IS="isländisch", VA="vatikanisch")
+DE_ENDINGS = ("e", "en", "er", "es", "em")
+# German inhabitant nouns (capitalised; -er nouns also take -in, -innen)
+DE_NOUNS = dict(US="Amerikaner US-Amerikaner", GB="Briten Brite Britin Engländer",
+  FR="Franzosen Franzose Französin Französinnen", IT="Italiener", ES="Spanier",
+  RU="Russen Russe Russin Russinnen", UA="Ukrainer", CN="Chinesen Chinesin",
+  JP="Japaner", KR="Südkoreaner", KP="Nordkoreaner", IN="Inder", PK="Pakistaner",
+  IR="Iraner", IQ="Iraker", SY="Syrer", PS="Palästinenser", LB="Libanesen Libanese",
+  TR="Türken Türke Türkin", EG="Ägypter", AF="Afghanen Afghane Afghanin",
+  CA="Kanadier", MX="Mexikaner", BR="Brasilianer", AR="Argentinier",
+  VE="Venezolaner", CO="Kolumbianer", CU="Kubaner", NG="Nigerianer", ZA="Südafrikaner",
+  KE="Kenianer", ET="Äthiopier", AU="Australier", CH="Schweizer", AT="Österreicher",
+  NL="Niederländer", BE="Belgier", CZ="Tschechen Tscheche", SK="Slowaken Slowake",
+  RO="Rumänen Rumäne", BG="Bulgaren Bulgare", GR="Griechen Grieche Griechin",
+  PT="Portugiesen Portugiese", NO="Norweger", DK="Dänen Däne", FI="Finnen Finne",
+  IE="Iren Ire", RS="Serben Serbe", HR="Kroaten Kroate", BY="Belarussen",
+  VN="Vietnamesen", TH="Thailänder", ID="Indonesier", MA="Marokkaner", DZ="Algerier",
+  TN="Tunesier", LY="Libyer", SD="Sudanesen", SO="Somalier", YE="Jemeniten",
+  AM="Armenier", GE="Georgier", LT="Litauer", EE="Esten", IS="Isländer", CL="Chilenen",
+  PE="Peruaner", IL="Israelis")
+# French adjectives: (masculine, feminine) stems; plural "s" added; the bare masculine is
+# left out where it is also the language ("français", "allemand", ...)
+FR_ADJ = dict(FR=("français", "française", True), DE=("allemand", "allemande", True),
+  US=("américain", "américaine", False), GB=("britannique", "britannique", False),
+  RU=("russe", "russe", False), CN=("chinois", "chinoise", True),
+  JP=("japonais", "japonaise", True), IT=("italien", "italienne", True),
+  ES=("espagnol", "espagnole", True), UA=("ukrainien", "ukrainienne", False),
+  TR=("turc", "turque", True), IR=("iranien", "iranienne", False),
+  IL=("israélien", "israélienne", False), PS=("palestinien", "palestinienne", False),
+  SY=("syrien", "syrienne", False), LB=("libanais", "libanaise", False),
+  SA=("saoudien", "saoudienne", False), EG=("égyptien", "égyptienne", False),
+  IN=("indien", "indienne", False), PK=("pakistanais", "pakistanaise", False),
+  AF=("afghan", "afghane", False), CA=("canadien", "canadienne", False),
+  MX=("mexicain", "mexicaine", False), BR=("brésilien", "brésilienne", False),
+  AR=("argentin", "argentine", False), NG=("nigérian", "nigériane", False),
+  DZ=("algérien", "algérienne", False), MA=("marocain", "marocaine", False),
+  TN=("tunisien", "tunisienne", False), ML=("malien", "malienne", False),
+  SN=("sénégalais", "sénégalaise", False), CI=("ivoirien", "ivoirienne", False),
+  CD=("congolais", "congolaise", False), BE=("belge", "belge", False),
+  CH=("suisse", "suisse", False), NL=("néerlandais", "néerlandaise", True),
+  PL=("polonais", "polonaise", True), GR=("grec", "grecque", True),
+  PT=("portugais", "portugaise", True), SE=("suédois", "suédoise", True),
+  NO=("norvégien", "norvégienne", False), DK=("danois", "danoise", True),
+  IE=("irlandais", "irlandaise", False), AT=("autrichien", "autrichienne", False),
+  HU=("hongrois", "hongroise", True), RO=("roumain", "roumaine", True),
+  KR=("sud-coréen", "sud-coréenne", False), KP=("nord-coréen", "nord-coréenne", False),
+  VN=("vietnamien", "vietnamienne", True), AU=("australien", "australienne", False),
+  IQ=("irakien", "irakienne", False), QA=("qatari", "qatarie", False),
+  HT=("haïtien", "haïtienne", False), VE=("vénézuélien", "vénézuélienne", False),
+  CO=("colombien", "colombienne", False), CU=("cubain", "cubaine", False))
+# Spanish adjectives: stem + o/a/os/as, or invariant forms; bare language forms left out
+ES_OA = dict(US="norteamericano", GB="británico", RU="rus", UA="ucranian", IT="italian",
+  CN="chin", MX="mexican", BR="brasileñ", AR="argentin", VE="venezolan", CO="colombian",
+  CU="cuban", CL="chilen", PE="peruan", BO="bolivian", EC="ecuatorian", HN="hondureñ",
+  GT="guatemaltec", SV="salvadoreñ", PA="panameñ", DO="dominican", UY="uruguay",
+  PY="paraguay", PS="palestin", SY="siri", EG="egipci", AF="afgan", TR="turc",
+  PL="polac", GR="grieg", SE="suec", NO="norueg", KR="surcorean", KP="norcorean",
+  AU="australian", CH="suiz", AT="austriac", IE="irlandes")
+ES_SKIP = {"siria", "cubana", "dominicana", "dominicano", "chilena",
+           "chino", "chinos"}   # "chinos": trousers in English
+ES_FIXED = dict(US="estadounidense estadounidenses", DE="alemán alemana alemanes alemanas",
+  FR="francés francesa franceses francesas", JP="japonés japonesa japoneses japonesas",
+  ES="español española españoles españolas", IR="iraní iraníes", IL="israelí israelíes",
+  SA="saudí saudíes", PK="pakistaní pakistaníes", CA="canadiense canadienses",
+  NI="nicaragüense nicaragüenses", CR="costarricense costarricenses",
+  PT="portugués portuguesa portugueses portuguesas", IN="hindú", IQ="iraquí iraquíes",
+  NL="neerlandés neerlandesa neerlandeses holandés holandesa holandeses",
+  BE="belga belgas", MA="marroquí marroquíes", DZ="argelino argelina argelinos")
+ES_FIXED["IN"] = ""     # "hindú" is the religion too
+# exonyms of capitals and big cities (de / fr / es)
+EXONYMS = dict(RU="Moskau;Moscou;Moscú;Sankt Petersburg", UA="Kiew", PL="Warschau;Varsovie;Varsovia",
+  AT="Wien;Viena", IT="Mailand;Neapel;Venedig;Florenz;Milán", BE="Brüssel;Bruselas;Antwerpen",
+  CH="Genf;Zürich;Genève;Ginebra", CZ="Prag", CN="Peking;Schanghai;Pékin;Pekín",
+  JP="Tokio", IN="Neu-Delhi;Nueva Delhi", EG="Kairo;Le Caire;El Cairo",
+  IR="Teheran;Téhéran;Teherán", IQ="Bagdad", SY="Damaskus;Damasco", GR="Athen;Athènes;Atenas",
+  PT="Lissabon;Lisbonne;Lisboa", DK="Kopenhagen;Copenhague", NL="Den Haag;La Haye;La Haya",
+  RS="Belgrad", RO="Bukarest", GB="Londres", DE="Berlín", FR="París;Straßburg;Nizza",
+  US="Nueva York", MX="Mexiko-Stadt;Ciudad de México", IL="Jerusalén",
+  DZ="Alger;Argel", VA="Vatikan;Vatikanstadt;Vaticano", KR="Seúl;Corea del Sur",
+  KP="Corea del Norte", SA="Riad", BR="Brasilia")
+
+# never shadow an existing entry ("Argentina", "China" keep their own rules)
+existing = {normalise(e.form).strip()
+            for e in load_aliases(ALIASES_FILE) + _auto_entries(load_rules())}
+rows: list[tuple[str, str, str]] = []
+seen: set[str] = set()
+
+def add(code: str, form: str, kind: str) -> None:
+    key = normalise(form).strip()
+    if len(key) < 4 or key in existing or key in seen:
+        return
+    seen.add(key)
+    rows.append((code, form, kind))
+
+for code, stems in DE_ADJ.items():
+    for stem in stems.split():
+        for end in DE_ENDINGS:
+            add(code, stem + end, "demonym")
+for code, (m, f, _lang) in FR_ADJ.items():
+    forms = [f, f + "s" if not f.endswith("s") else f]
+    forms += [m, m if m.endswith("s") else m + "s"]  # "français" also the language: see
+    # language_demonyms in geo_rules.tsv
+    for x in forms:
+        add(code, x, "demonym")
+for code, stem in ES_OA.items():
+    for end in ("o", "a", "os", "as") if not stem.endswith("o") else ("", "a", "s", "as"):
+        w = stem + end if not stem.endswith("o") else (stem + end if end in ("", "s") else stem[:-1] + end)
+        if w not in ES_SKIP:
+            add(code, w, "demonym")
+for code, forms in ES_FIXED.items():
+    for x in forms.split():
+        add(code, x, "demonym")
+for code, nouns in DE_NOUNS.items():
+    for n in nouns.split():
+        add(code, n, "demonym")
+        if n.endswith("er") and not n.endswith("Schweizer"):
+            add(code, n + "in", "demonym")
+            add(code, n + "innen", "demonym")
+for code, names in EXONYMS.items():
+    for n in names.split(";"):
+        add(code, n, "place")
+out = ["# Non-English adjectives, inhabitant nouns and city names (German, French, Spanish),",
+       "# generated from word stems; same format and rules as geo_aliases.tsv. Forms that are",
+       "# also a language name in German (\"deutsch\", \"englisch\") or a common word",
+       "# (German \"Pole\", Spanish \"cubana\") are left out; lower-case forms match any case.",
+       "# French and Spanish forms that are also the language (\"en français\") are listed in",
+       "# language_demonyms (geo_rules.tsv). Regenerate with scripts/gen_geo_foreign.py."]
+out += [f"{c}\t{f}\t{k}\t" for c, f, k in rows]
+open(sys.argv[1], "w").write("\n".join(out) + "\n")
+print(len(rows), "rows")
