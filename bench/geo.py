@@ -1,6 +1,12 @@
 """Benchmark for newsingest.geo: accuracy on a labelled set and throughput.
 
-Usage: python bench/geo.py [--errors] [PATH]   (default: tests/data/geo_labelled.jsonl)
+Usage: python bench/geo.py [--errors] [--real DIR] [PATH]
+       (default PATH: tests/data/geo_labelled.jsonl)
+
+``--real DIR`` (default ``../shared/data/extraction-dev`` when it exists) also scores the
+real pages labelled in tests/data/geo_realnews_dev.jsonl and geo_realnews_holdout.jsonl
+(see tests/data/GEO_REALNEWS.md): their text is extracted again from DIR with
+trafilatura and checked against the stored SHA-1 before it is scored.
 
 ``--errors`` lists every item whose ``about`` or ``mentioned`` set differs from its label
 (false positives and false negatives per item) and skips the speed runs.
@@ -26,6 +32,9 @@ sys.path.insert(0, str(ROOT / "include"))
 from newsingest.geo import tag_countries  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "data" / "geo_labelled.jsonl"
+REAL_SETS = (ROOT / "tests" / "data" / "geo_realnews_dev.jsonl",
+             ROOT / "tests" / "data" / "geo_realnews_holdout.jsonl")
+REAL_DEFAULT = ROOT.parent / "shared" / "data" / "extraction-dev"
 ARTICLE = ROOT / "tests" / "data" / "geo_bench_article.txt"
 REPS = 7
 
@@ -57,6 +66,31 @@ def evaluate(items: list[dict]) -> dict[str, dict[str, float]]:
         p, r, f = prf(tp, fp, fn)
         res[key] = {"precision": p, "recall": r, "f1": f, "exact": exact / len(items)}
     return res
+
+
+def load_real(labels: Path, pages: Path) -> list[dict]:
+    """Labelled real pages with title and text extracted again from ``pages``."""
+    import gzip
+    import hashlib
+
+    import trafilatura
+
+    out = []
+    for item in load(labels):
+        path = next((p for p in (pages / "cache" / f"{item['file']}.gz",
+                                 pages / "eval" / f"{item['file']}.gz") if p.exists()), None)
+        if path is None:
+            print(f"  missing page {item['file']}: skipped")
+            continue
+        html = gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        doc = trafilatura.bare_extraction(html, url=item["url"], with_metadata=True)
+        d = doc if isinstance(doc, dict) else doc.as_dict()
+        title, text = d.get("title") or "", d.get("text") or ""
+        if hashlib.sha1(f"{title}\n{text}".encode()).hexdigest() != item["sha1"]:
+            print(f"  {item['file']}: extracted text differs from the labelled one: skipped")
+            continue
+        out.append({**item, "title": title, "text": text})
+    return out
 
 
 def list_errors(items: list[dict]) -> None:
@@ -103,9 +137,28 @@ def _dense_articles(items: list[dict], words: int = 600) -> list[tuple[str, str]
     return out or [(items[0]["title"], " ".join(it["text"] for it in items))]
 
 
+def report_real(pages: Path, errors: bool) -> None:
+    """Scores on the labelled real pages (see REAL_SETS)."""
+    for labels in REAL_SETS:
+        items = load_real(labels, pages)
+        if not items:
+            continue
+        print(f"real pages: {labels.name} ({len(items)} items, re-extracted from {pages})")
+        for key, m in evaluate(items).items():
+            print(f"{key:9s}  P={m['precision']:.3f}  R={m['recall']:.3f}  "
+                  f"F1={m['f1']:.3f}  exact-set accuracy={m['exact']:.3f}")
+        if errors:
+            list_errors(items)
+
+
 def main(argv: list[str]) -> int:
     errors = "--errors" in argv
     args = [a for a in argv[1:] if a != "--errors"]
+    real = REAL_DEFAULT if REAL_DEFAULT.is_dir() else None
+    if "--real" in args:
+        i = args.index("--real")
+        real = Path(args[i + 1])
+        del args[i:i + 2]
     path = Path(args[0]) if args else DEFAULT
     if hasattr(os, "sched_setaffinity"):
         try:
@@ -124,6 +177,9 @@ def main(argv: list[str]) -> int:
               f"exact-set accuracy={m['exact']:.3f}")
     if errors:
         list_errors(items)
+    if real is not None:
+        report_real(real, errors)
+    if errors:
         return 0
     short = [(it["title"], it["text"]) for it in items]
     words = sum(len((t + " " + x).split()) for t, x in short) / len(short)

@@ -224,6 +224,7 @@ _DATELINE_RE = re.compile(
     r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,2}(?:,?\s+\d{4})?))?"
     r"\s*(?:\((?P<agency>[^()\n]{2,40})\))?"
     r"\s*(?P<sep>--|[—–:-])\s")
+_DATELINE_SEP = re.compile(r"(?:--|[—–:-])\s")
 _DATELINE_DOT_RE = re.compile(r"\s*(?P<place>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})\.\s+[A-Z\"“]")
 _SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
@@ -811,7 +812,12 @@ def _dateline(g: Gazetteer, text: str,
     """Codes of the dateline place (region first), the span of the deciding words and
     the end of the whole dateline (where the story's first sentence starts)."""
     head = text[:160]
-    m = _DATELINE_RE.match(head)
+    m = None
+    # the regex is slow on ordinary text: try it only up to each "<separator><space>"
+    for sep in _DATELINE_SEP.finditer(head):
+        m = _DATELINE_RE.match(head, 0, sep.end())
+        if m:
+            break
     if m:
         place = m.group("place").strip()
         if len(place.split()) <= 4 and (place.isupper() or m.group("agency") or m.group("date")):
