@@ -39,3 +39,25 @@ def test_foreign_adjectives_and_nouns(text: str, expected: set[str]) -> None:
 ])
 def test_language_and_word_senses(text: str) -> None:
     assert mentioned(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    # German, Austrian and Swiss states and cantons
+    ("In Thüringen und Bayern dürfen die Autohäuser wieder öffnen.", {"DE"}),
+    ("Das Theater St.Gallen zeigt ein neues Stück; auch in Tirol wird getanzt.",
+     {"CH", "AT"}),
+    ("Der Zug nach Zürich hatte Verspätung.", {"CH"}),     # "Zug" is a train here
+])
+def test_states_and_cantons(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text, about", [
+    # towns too small for the gazetteer are trusted in a dateline
+    ("Montpellier (SID) – Alexander Zverev zog ins Viertelfinale ein.", ["FR"]),
+    ("LAFAYETTE, La. (AP) — Floodwaters rose overnight.", ["US"]),
+    # ... but not in running text
+    ("He grew up near Montpellier before moving away.", []),
+])
+def test_dateline_towns(text: str, about: list[str]) -> None:
+    assert tag_countries("", text).about == about

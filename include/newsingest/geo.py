@@ -14,7 +14,7 @@ What counts as a mention
 Matching
     One Aho-Corasick pass over the lower-cased field, punctuation mapped to spaces and
     keys padded with spaces, finds every gazetteer surface (names, aliases, demonyms,
-    metonyms, capitals, big cities, US/CA/AU/IN subdivisions, translated names,
+    metonyms, capitals, big cities, US/CA/AU/IN/DE/AT/CH subdivisions, translated names,
     currencies, blockers) on word boundaries only. A hit must also obey the
     case rule: every capitalised word of the gazetteer form must be capitalised in the text
     (so "turkey", "china", "chile", "jersey", "us" in lower case never count), and acronyms
@@ -176,6 +176,9 @@ Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 "NEW DELHI:", "WASHINGTON (AP) —", "TBILISI, Georgia —", "ATLANTA, Ga. (AP) —",
 "Paris (AFP) -", and a bare first word that is a known place followed by a full stop
 ("Moscow. ..."). A region after the place wins over the place ("PARIS, Texas" -> US).
+A dateline place the gazetteer does not know is looked up among towns of at least 15,000
+people (``Gazetteer.dateline_towns``: "MONTPELLIER (AFP) -"); such towns never count in
+running text.
 """
 
 from __future__ import annotations
@@ -836,7 +839,8 @@ def _dateline(g: Gazetteer, text: str,
             pk = normalise(place).strip()
             if pk == "georgia":
                 return ("GE",), ps, pe, m.end()
-            return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, m.end()
+            return (moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk, ()),
+                    ps, pe, m.end())
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
