@@ -1,0 +1,577 @@
+"""Finding country mentions: gazetteer hits and the context rules that accept, reject or
+re-assign them (people's names, weak words, languages, currencies, descriptors, City,
+State pairs, Georgia / Korea / Congo). The rules are described in :mod:`newsingest.geo`."""
+
+from __future__ import annotations
+
+import re
+
+from newsingest.gazetteer import Entry, Gazetteer, normalise
+
+_TOKEN_RE = re.compile(r"[\w'’\-]+")
+_WORD_AT = re.compile(r"(\w+) ")
+_COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
+_STREET_AT = re.compile(r" (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane)\b")
+_ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
+_DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
+_PLACE_KINDS = frozenset(("place", "state"))
+_LOC_PREP = frozenset("in to from of across into near inside outside visit visited visits "
+                      "visiting toward towards neighbouring neighboring through over "
+                      "against".split())
+_ADJ_SUFFIX = ("ing", "ed", "ful", "less", "ly", "ern", "ish", "ic", "al")
+
+
+class _Doc:
+    """Per-call state: the two fields and lazily computed document cues."""
+
+    def __init__(self, g: Gazetteer, title: str, text: str) -> None:
+        self.g, self.title, self.text = g, title, text
+        self._padded = ""
+        self._tokens: set[str] | None = None
+        self._cues: dict[int, int] = {}
+        self.persons: set[str] = set()      # keys of names used as person names
+        self.pending = False                # a resolver entry was seen
+        self.moved: dict[str, tuple[str, ...]] = {}  # "Athens, Georgia": athens -> US
+        self.counties: set[str] = set()     # "Athens-Clarke County": athens names a county
+        self.domestic = False               # a "domestic" institution was seen
+        self.descriptors = False            # a descriptor was seen ("Somali American")
+        self.padded_fields: list[str] = []
+        self._title_case: bool | None = None
+
+    def title_case(self) -> bool:
+        """Is the headline Title-Case (capitals carry no information)?"""
+        if self._title_case is None:
+            self._title_case = _is_title_case(self.title)
+        return self._title_case
+
+    def cue_count(self, words: frozenset[str]) -> int:
+        """How many of ``words`` (or phrases) occur as whole words in the story."""
+        got = self._cues.get(id(words))
+        if got is not None:
+            return got
+        if self._tokens is None:
+            # reuse the padded forms _scan_field saved; the text may not be scanned yet
+            parts = self.padded_fields[:2]
+            if len(parts) < 2:
+                parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
+            self._padded = "".join(parts)
+            self._tokens = set(self._padded.split())
+        single, phrases = _split_cues(words)
+        n = len(single & self._tokens) + sum(1 for p in phrases if p in self._padded)
+        self._cues[id(words)] = n
+        return n
+
+
+_CUE_CACHE: dict[int, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+
+
+def _split_cues(words: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Normalised cue words: single words, and padded multi-word phrases (cached)."""
+    got = _CUE_CACHE.get(id(words))
+    if got is None or got[0] is not words:
+        norm = {normalise(w).strip() for w in words}
+        got = (words, frozenset(w for w in norm if " " not in w),
+               tuple(f" {w} " for w in norm if " " in w))
+        _CUE_CACHE[id(words)] = got
+    return got[1], got[2]
+
+
+def _prev_word(s: str, start: int) -> str:
+    """The word directly before ``start`` (one or more spaces between), else ''."""
+    j = start - 1
+    if j < 0 or s[j] != " ":
+        return ""
+    while j >= 0 and s[j] == " ":
+        j -= 1
+    k = j
+    while k >= 0 and (s[k].isalnum() or s[k] in ".'’-"):
+        k -= 1
+    return s[k + 1:j + 1]
+
+
+def _next_word(s: str, end: int, possessive: bool = False, hyphen: bool = False) -> str:
+    """The word directly after ``end`` (spaces, optionally "'s" or "-" between), else ''."""
+    n = len(s)
+    j = end
+    if possessive and j + 1 < n and s[j] in "'’" and s[j + 1] in "sS" and (
+            j + 2 >= n or not s[j + 2].isalnum()):
+        j += 2
+    if j >= n:
+        return ""
+    if s[j] == " " or (hyphen and s[j] == "-"):
+        j += 1
+        while j < n and s[j] == " ":
+            j += 1
+    else:
+        return ""
+    k = j
+    while k < n and (s[k].isalnum() or s[k] in "'’"):
+        k += 1
+    if k < n and s[k] == "." and k - j <= 4:   # "Gov.", "St."
+        k += 1
+    return s[j:k]
+
+
+def _sentence_initial(s: str, start: int) -> bool:
+    i = start - 1
+    while i >= 0 and s[i] in " \t\"“‘'(":
+        i -= 1
+    return i < 0 or s[i] in ".!?\n:;—–|"
+
+
+def _is_title_case(s: str) -> bool:
+    words = [w for w in _TOKEN_RE.findall(s) if len(w) > 3 and w[0].isalpha()]
+    if len(words) < 2:
+        return False
+    caps = sum(1 for w in words if w[0].isupper())
+    return caps >= 0.75 * len(words)
+
+
+def _is_all_caps(s: str) -> bool:
+    """At least 4 capitals and at least 80% of the cased letters."""
+    upper = sum(map(str.isupper, s))
+    return upper >= 4 and upper >= 4 * sum(map(str.islower, s))
+
+
+def _norm(w: str) -> str:
+    return w.lower().replace("’", "'")
+
+
+def _case_ok(e: Entry, surf: str, all_caps: bool) -> bool:
+    if e.kind == "block" or "lower" in e.flags:
+        return True
+    if "acronym" in e.flags:
+        return surf == e.form or (all_caps and surf == e.form.upper())
+    for i in e.upper_idx:
+        if not surf[i].isupper():
+            return False
+    return True
+
+
+def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, int, Entry]], str]:
+    """Leftmost-longest, case-checked gazetteer hits in ``s`` and the padded normal form.
+
+    The automaton runs over " " + normalise(s) + " " with keys " key ", so every hit
+    starts and ends on a word boundary; padded index i+1 is original index i.
+    """
+    padded = " " + normalise(s) + " "
+    out: list[tuple[int, int, Entry]] = []
+    # the automaton reports hits by end position; keep leftmost-longest non-overlapping
+    for end_idx, (klen, e) in g.automaton.iter(padded):
+        start = end_idx - klen - 1          # padded index of the leading space = orig start
+        if e.simple:                        # the common case: one capital, no flags
+            if not s[start].isupper():
+                continue
+            end = start + klen
+        else:
+            end = start + klen
+            if not _case_ok(e, s[start:end], all_caps):
+                continue
+            if "hyphen" in e.flags and s[end:end + 1] != "-":
+                continue
+        while out and out[-1][1] > start:   # overlaps the previous kept hit
+            if start <= out[-1][0]:
+                out.pop()                   # starts no later and ends later: longer
+            else:
+                break                       # partial overlap: the leftmost one stays
+        else:
+            out.append((start, end, e))
+    return out, padded
+
+
+def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = False) -> str:
+    """Return the full person name if the hit at s[start:end] is a person, else ''."""
+    g = doc.g
+    common = g.words("common_words")
+    surf = s[start:end]
+    nxt = _next_word(s, end)
+    if nxt and nxt[0].isupper() and (all_caps or not nxt.isupper()):
+        head = _norm(nxt.split("-")[0]).rstrip(".")
+        if (head not in common and head not in g.words("name_suffix_ok")
+                and _norm(nxt) not in g.entries and len(head) > 1):
+            return f"{surf} {nxt}"
+    prv = _prev_word(s, start)
+    if prv and prv[0].isupper():
+        p = _norm(prv).rstrip(".")
+        if prv.endswith(".") and len(p) > 1 and p not in g.words("abbreviations"):
+            return ""                   # "Olympia. Washington state ...": a sentence end
+        if (p not in common and p not in g.words("name_prefix_ok")
+                and _norm(prv) not in g.entries and p not in _LOC_PREP):
+            initial = _sentence_initial(s, start - len(prv) - 1)
+            if len(p) == 1 or not initial or not (
+                    "-" in p or p.endswith(_ADJ_SUFFIX)):
+                return f"{prv} {surf}"
+    return ""
+
+
+def _weak_ok(doc: _Doc, s: str, start: int, end: int, key: str, informative: bool) -> bool:
+    g = doc.g
+    base = f"sense:{key}:"
+    prv = _norm(_prev_word(s, start)).rstrip(".,")
+    if prv and prv in g.words(base + "neg_prev"):
+        return False
+    if prv and prv in g.words(base + "neg_prev_soft") and not doc.cue_count(
+            g.words(base + "pos_doc")):
+        return False
+    nxt = _norm(_next_word(s, end, hyphen=True))
+    if nxt and nxt in g.words(base + "neg_next"):
+        return False
+    if informative:
+        return True
+    neg = g.words(base + "neg_doc")
+    if not neg:
+        return True
+    # a story that never uses the common noun in lower case ("turkey", "china") means the
+    # country; only otherwise weigh the story's cue words
+    if len(doc.text) > 400 and key not in doc.text and key not in doc.title:
+        return True
+    return doc.cue_count(neg) <= doc.cue_count(g.words(base + "pos_doc"))
+
+
+def _padded_prev(padded: str, s: str, start: int) -> str:
+    """Lower-case word right before ``start`` (single space between), via the padded form."""
+    if start < 2 or s[start - 1] != " " or padded[start - 1] == " ":
+        return ""
+    return padded[padded.rfind(" ", 0, start - 1) + 1:start]
+
+
+def _padded_next(padded: str, s: str, end: int) -> str:
+    """Lower-case word right after ``end`` (one space or hyphen between)."""
+    if s[end:end + 1] not in (" ", "-") or end + 1 >= len(s):
+        return ""
+    m = _WORD_AT.match(padded, end + 2)
+    return m.group(1) if m else ""
+
+
+def _language_use(lists: _Lists, padded: str, s: str, start: int, end: int) -> bool:
+    """"speaks French", "Spanish-speaking", "in Russian." are the language, not the country."""
+    prv = _padded_prev(padded, s, start)
+    language_prev = lists.language_prev
+    if prv not in language_prev and prv not in ("in", "into") and (
+            padded[end + 2:padded.find(" ", end + 2)] not in lists.language_next):
+        return False
+    if prv in language_prev:
+        return True
+    nxt = _padded_next(padded, s, end)
+    if nxt in lists.language_next:
+        return True
+    if prv == "in" or (prv == "into" and start > 1 and _padded_prev(
+            padded, s, start - 5) in language_prev):
+        rest = s[end:end + 2].lstrip(" ")
+        if not rest or rest[0] in ",.;:)!?" or (
+                s[end:end + 1] == " " and nxt in ("and", "or", "but")):
+            return True
+    return False
+
+
+def _georgia_local(doc: _Doc, s: str, start: int, end: int,
+                   prev_hit: tuple[int, int, Entry] | None) -> str:
+    """Local decision for "Georgia": 'US', 'GE' or '' (undecided)."""
+    g = doc.g
+    ge_cities = g.words("georgia:ge_cities")
+    if start >= 2 and s[start - 2:start] == ", ":
+        if prev_hit is not None and prev_hit[1] == start - 2:
+            pe = prev_hit[2]
+            if pe.key in ge_cities:
+                return "GE"
+            if pe.kind in ("place", "state"):
+                return "US"
+        else:
+            w = s[max(0, start - 40):start - 2].rsplit(" ", 1)[-1]
+            if _norm(w) in ge_cities:
+                return "GE"
+            # "<Town>, Georgia" (not "Meanwhile, Georgia ...")
+            if w[:1].isupper() and not _sentence_initial(s, start - 2 - len(w)):
+                return "US"
+    prv = _norm(_prev_word(s, start))
+    if prv:
+        prv2 = _norm(_prev_word(s, start - len(prv) - 1))
+        if prv in g.words("georgia:us_prev") or f"{prv2} {prv}" in g.words("georgia:us_prev"):
+            return "US"
+    nxt = _norm(_next_word(s, end, possessive=True)).rstrip(".")
+    if nxt in g.words("georgia:us_next") or nxt + "." in g.words("georgia:us_next"):
+        return "US"
+    if nxt in g.words("georgia:ge_next"):
+        return "GE"
+    return ""
+
+
+class _Lists:
+    """The word lists :func:`_scan_field` consults, fetched once per gazetteer."""
+
+    def __init__(self, g: Gazetteer) -> None:
+        self.g = g
+        self.currency_words = g.words("currency_words")
+        self.particles = g.words("place_particles")
+        self.county_lands = g.words("county_countries")
+        self.us_abbrev = g.words("us_state_abbrev")
+        self.ca_abbrev = g.words("ca_province_abbrev")
+        self.ge_cities = g.words("georgia:ge_cities")
+        self.hyphen_next = g.words("descriptor_hyphen_next")
+        self.descriptor_next = g.words("descriptor_next") | {"american", "americans"}
+        # " ancient ": a padded field ending so right before a hit
+        self.descriptor_prev = tuple(f" {w} " for w in g.words("descriptor_prev"))
+        self.language_prev = g.words("language_prev")
+        self.language_next = g.words("language_next")
+        # "Santiago del Estero": a particle and a capitalised word after a place
+        words = "|".join(sorted(map(re.escape, g.words("place_particles")), key=len,
+                                reverse=True))
+        self.particle_at = re.compile(f" (?i:{words}) ") if words else None
+        # any context the place rules below look at: a county, a particle, ", <state>"
+        self.place_context_at = re.compile(
+            _COUNTY_AT.pattern + "|" + _STREET_AT.pattern + "|, "
+            + (f"| (?i:{words}) " if words else ""))
+
+
+_LISTS: list[_Lists] = []
+
+
+def _lists(g: Gazetteer) -> _Lists:
+    if not _LISTS or _LISTS[0].g is not g:
+        _LISTS[:] = [_Lists(g)]
+    return _LISTS[0]
+
+
+def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
+    """Append [codes, kind, field, start, end, surface, entry] for each accepted hit."""
+    if not s:
+        return
+    g = doc.g
+    all_caps = _is_all_caps(s) if fld == "title" else s.isupper()
+    hits, padded = _candidates(g, s, all_caps)
+    doc.padded_fields.append(padded)
+    lists = _lists(g)
+    currency_words = lists.currency_words
+    # the words before a descriptor ("ancient"), if the field has any
+    descriptor_prev = tuple(filter(padded.__contains__, lists.descriptor_prev))
+    skip_until = lang_end = -99
+    n_hits = len(hits)
+    for i, (start, end, e) in enumerate(hits):
+        kind = e.kind
+        if start < skip_until or kind == "block":
+            continue
+        codes = e.codes
+        if e.plain:
+            # no rule applies but the descriptor and currency checks (as below)
+            if descriptor_prev and start > 1 and padded.endswith(descriptor_prev, 0, start + 1):
+                kind = "descriptor"                    # "ancient Rome": the full path
+            else:
+                if e.host:
+                    nc = s[end:end + 1]
+                    if nc == "$":
+                        continue
+                    if nc == " " and s[end + 1:end + 2].islower():
+                        word = padded[end + 2:padded.find(" ", end + 2)]
+                        if word in currency_words:
+                            skip_until = end + 1 + len(word)
+                            continue
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue
+        elif e.special:
+            codes = _special(doc, fld, s, hits, i, all_caps)
+            if codes is None:
+                continue
+            if codes == ("US",) and e.resolver == "georgia":
+                kind = "state"
+        if kind == "place":
+            if not (e.special or descriptor_prev or lists.place_context_at.match(s, end)):
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue                # no place rule applies (the usual case)
+            if _STREET_AT.match(s, end):
+                continue                # "Washington St", "London Road": a street
+            # "Athens-Clarke County", "Moscow County": a county named after the city
+            if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
+                    lists.county_lands.issuperset(c.lower() for c in codes)):
+                doc.counties.add(e.key)
+                continue
+            # "Santiago del Estero", "Santiago de Compostela": another place
+            if lists.particle_at:
+                pm = lists.particle_at.match(s, end)
+                if pm and s[pm.end():pm.end() + 1].isupper():
+                    continue
+            if s[end:end + 2] == ", ":
+                ab = _ABBREV_AT.match(s, end + 2)
+                if ab:
+                    ab = ab.group(0).lower()
+                    where = (("US",) if ab in lists.us_abbrev
+                             else ("CA",) if ab in lists.ca_abbrev else ())
+                    if where and e.codes != where:     # "Athens, Ga.", "London, Ont."
+                        doc.moved[e.key] = codes = where
+            # "City, State": Moscow, Idaho / Athens, Georgia
+            if e.key not in doc.moved and i + 1 < n_hits and s[end:end + 2] == ", ":
+                ns, _ne, nentry = hits[i + 1]
+                if ns == end + 2 and (nentry.kind == "state" or (
+                        nentry.resolver == "georgia"
+                        and e.key not in lists.ge_cities)):
+                    # the city is the namesake in that state: other bare uses follow it
+                    doc.moved[e.key] = nentry.codes or ("US",)
+                    continue
+        elif e.lang:
+            if _language_use(lists, padded, s, start, end) or (
+                    start - lang_end <= 5 and _padded_prev(padded, s, start) in ("and", "or")):
+                lang_end = end
+                continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
+        if kind == "currency":
+            continue                                   # "U.S. dollars", "yen": not a mention
+        if kind == "descriptor" or ((kind == "demonym" or descriptor_prev or e.flags)
+                                    and _descriptor(lists, descriptor_prev, padded, s, start,
+                                                    end, kind, e)):
+            kind = "descriptor"     # "Somali American", "Russian-occupied", "ancient Rome"
+            doc.descriptors = True
+        if e.host:
+            nc = s[end:end + 1]
+            if nc == "$":                              # US$, HK$, NZ$
+                continue
+            if nc == " " and s[end + 1:end + 2].islower():
+                word = padded[end + 2:padded.find(" ", end + 2)]
+                if word in currency_words:             # "Turkish lira", "Swiss francs"
+                    skip_until = end + 1 + len(word)
+                    continue
+        out.append([codes, kind, fld, start, end, s[start:end], e])
+
+
+def _descriptor(lists: _Lists, descriptor_prev: tuple[str, ...], padded: str, s: str,
+                start: int, end: int, kind: str, e: Entry) -> bool:
+    """Is the hit a descriptor of something else rather than a reference to the country:
+    "Somali American", "Haitian-born", "Russian-occupied Donetsk", "ancient Rome", "the
+    Korean War"? It stays a mention but never makes the story about the country."""
+    if e.flags and "descriptor" in e.flags:
+        return True
+    if kind == "demonym" and s[end:end + 1] in (" ", "-"):
+        nxt = _padded_next(padded, s, end)
+        if nxt in lists.descriptor_next or (s[end] == "-" and nxt in lists.hyphen_next):
+            return True
+    return bool(descriptor_prev) and start > 1 and padded.endswith(descriptor_prev, 0,
+                                                                      start + 1)
+
+
+def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i: int,
+             all_caps: bool) -> tuple[str, ...] | None:
+    """Rules for flagged entries; returns the codes, or None to drop the hit."""
+    g = doc.g
+    title_case = fld == "title" and not all_caps and doc.title_case()
+    start, end, e = hits[i]
+    key = e.key
+    # "US" as a pronoun in ALL-CAPS ("LET US")
+    if key == "us":
+        prv = _prev_word(s, start)
+        if prv.isupper() and prv.lower() in g.words("us_pronoun_prev"):
+            return None
+    flags = e.flags
+    if "domestic" in flags:
+        doc.domestic = True
+    if "nocapnext" in flags:
+        # "the States Assembly", "the States General": an institution, not the US
+        nxt = _next_word(s, end)
+        if nxt[:1].isupper() and not all_caps:
+            return None
+    if "person" in flags:
+        name = _person_check(doc, s, start, end, all_caps)
+        if name and (title_case or all_caps):
+            # capitals say nothing in such a headline: the name must recur in the text
+            if all_caps:
+                name = name if doc.text and name.lower() in doc.text.lower() else ""
+            elif doc.text and name not in doc.text:
+                name = ""
+        if name:
+            doc.persons.add(key)
+            return None
+    if "weak" in flags:
+        informative = not (all_caps or title_case or _sentence_initial(s, start))
+        if not _weak_ok(doc, s, start, end, key, informative):
+            return None
+    if e.resolver:
+        doc.pending = True
+        if e.resolver == "georgia":
+            return (_georgia_local(doc, s, start, end, hits[i - 1] if i else None),)
+    return e.codes
+
+
+# mention layout: [codes, kind, field, start, end, surface, entry]
+_CODES, _KIND, _FIELD, _START, _END, _SURF, _ENTRY = range(7)
+
+
+def _resolve(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Drop later uses of person names; settle Georgia / Korea / Congo, counties and
+    domestic institutions from context."""
+    if doc.persons:
+        kept = []
+        for m in mentions:
+            e = m[_ENTRY]
+            if "person" in e.flags and e.key in doc.persons:
+                s = doc.title if m[_FIELD] == "title" else doc.text
+                if s[m[_START] - 2:m[_START]] != ", " and _norm(
+                        _prev_word(s, m[_START])) not in _LOC_PREP:
+                    continue
+            kept.append(m)
+        mentions = kept
+    if doc.moved:
+        for m in mentions:
+            if m[_KIND] == "place" and m[_ENTRY].key in doc.moved:
+                m[_CODES] = doc.moved[m[_ENTRY].key]
+    if doc.pending:
+        mentions = _resolve_ambiguous(doc, mentions)
+    if doc.counties:
+        _resolve_counties(doc, mentions)
+    if doc.domestic:
+        # "the Agriculture Department", "told the New York Times": a mention of its
+        # country only in a story that names no other country
+        named = {c for m in mentions if "domestic" not in m[_ENTRY].flags
+                 for c in m[_CODES] if c}
+        mentions = [m for m in mentions if "domestic" not in m[_ENTRY].flags
+                    or named <= set(m[_CODES])]
+    return mentions
+
+
+def _resolve_counties(doc: _Doc, mentions: list[list]) -> None:
+    """A city that names a county ("Athens-Clarke County") in a story whose other places
+    are in the US, with nothing else pointing to the city's own country, is the US town
+    (the story's bare "Athens" and its "ATHENS:" dateline follow it)."""
+    for key in doc.counties:
+        own = doc.g.entries[key].codes
+        if not own or own == ("US",) or key in doc.moved:
+            continue
+        rest = [m for m in mentions if m[_ENTRY].key != key]
+        if any(m[_CODES] == ("US",) and m[_KIND] in ("place", "state", "name") for m in rest) \
+                and not any(c in own for m in rest for c in m[_CODES]):
+            doc.moved[key] = ("US",)
+            for m in mentions:
+                if m[_ENTRY].key == key:
+                    m[_CODES] = ("US",)
+
+
+def _resolve_ambiguous(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Settle Georgia / Korea / Congo hits the local rules left open."""
+    g = doc.g
+    # Georgia hits already decided locally keep their code; the rest are settled here
+    pending = [m for m in mentions if m[_ENTRY].resolver and not (
+        m[_ENTRY].resolver == "georgia" and m[_CODES][0])]
+    if not pending:
+        return mentions
+    present = {c for m in mentions if not m[_ENTRY].resolver for c in m[_CODES]}
+    verdicts: dict[str, tuple[str, ...]] = {}
+    for m in pending:
+        r = m[_ENTRY].resolver
+        if r not in verdicts:
+            if r == "georgia":
+                us_places = sum(1 for x in mentions
+                                if x[_CODES] == ("US",) and x[_KIND] in ("place", "state"))
+                ge_other = sum(1 for x in mentions
+                               if x[_CODES] == ("GE",) and not x[_ENTRY].resolver)
+                ge = 2 * doc.cue_count(g.words("georgia:ge_doc")) + ge_other
+                us = 2 * doc.cue_count(g.words("georgia:us_doc")) + us_places
+                verdicts[r] = ("US",) if us > ge else ("GE",)
+            elif r == "korea":
+                kp = "KP" in present or doc.cue_count(g.words("korea:kp_doc")) > 0
+                kr = "KR" in present or doc.cue_count(g.words("korea:kr_doc")) > 0
+                verdicts[r] = ("KP",) if kp and not kr else ("KR",)
+            elif r == "congo":
+                cg = "CG" in present or doc.cue_count(g.words("congo:cg_doc")) > 0
+                cd = "CD" in present or doc.cue_count(g.words("congo:cd_doc")) > 0
+                verdicts[r] = ("CG",) if cg and not cd else ("CD",)
+            else:
+                verdicts[r] = ()
+        m[_CODES] = verdicts[r]
+        if r == "georgia" and verdicts[r] == ("US",):
+            m[_KIND] = "state"
+    return mentions
