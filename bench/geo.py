@@ -137,18 +137,21 @@ def _dense_articles(items: list[dict], words: int = 600) -> list[tuple[str, str]
     return out or [(items[0]["title"], " ".join(it["text"] for it in items))]
 
 
-def report_real(pages: Path, errors: bool) -> None:
-    """Scores on the labelled real pages (see REAL_SETS)."""
+def report_real(pages: Path, errors: bool) -> list[dict]:
+    """Scores on the labelled real pages (see REAL_SETS); returns the pages."""
+    pages_seen: list[dict] = []
     for labels in REAL_SETS:
         items = load_real(labels, pages)
         if not items:
             continue
+        pages_seen += items
         print(f"real pages: {labels.name} ({len(items)} items, re-extracted from {pages})")
         for key, m in evaluate(items).items():
             print(f"{key:9s}  P={m['precision']:.3f}  R={m['recall']:.3f}  "
                   f"F1={m['f1']:.3f}  exact-set accuracy={m['exact']:.3f}")
         if errors:
             list_errors(items)
+    return pages_seen
 
 
 def main(argv: list[str]) -> int:
@@ -177,8 +180,7 @@ def main(argv: list[str]) -> int:
               f"exact-set accuracy={m['exact']:.3f}")
     if errors:
         list_errors(items)
-    if real is not None:
-        report_real(real, errors)
+    real_pages = report_real(real, errors) if real is not None else []
     if errors:
         return 0
     short = [(it["title"], it["text"]) for it in items]
@@ -193,6 +195,11 @@ def main(argv: list[str]) -> int:
              .replace(' "', " \u201c").replace('," ', ",\u201d "))
     print(f"same article with typographic quotes and dashes: "
           f"{throughput([(title, curly)]):,.0f} articles/s (median of {REPS}, one core)")
+    if real_pages:
+        docs = [(it["title"], it["text"]) for it in real_pages]
+        words = sum(len((t + " " + x).split()) for t, x in docs) / len(docs)
+        print(f"{len(docs)} real pages ({words:.0f} words avg): {throughput(docs):,.0f} "
+              f"articles/s (median of {REPS}, one core)")
     dense = _dense_articles(items)
     avg = sum(len(x.split()) for _, x in dense) / len(dense)
     print(f"{len(dense)} dense ~{avg:.0f}-word articles glued from the labelled texts: "
