@@ -180,6 +180,9 @@ def main(argv: list[str]) -> int:
               f"exact-set accuracy={m['exact']:.3f}")
     if errors:
         list_errors(items)
+    if real is not None and not real.is_dir():
+        print(f"real pages: {real} not found, skipped")
+        real = None
     real_pages = report_real(real, errors) if real is not None else []
     if errors:
         return 0

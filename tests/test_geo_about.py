@@ -114,3 +114,18 @@ def test_newspapers(title: str, text: str, mentioned: set[str]) -> None:
 ])
 def test_real_page_patterns(title: str, text: str, about: list[str]) -> None:
     assert tag_countries(title, text).about == about
+
+
+@pytest.mark.parametrize("title, text, about", [
+    # "returned artifacts to Peru" is a destination; "flew back to Peru" is a visit
+    ("New Mexico museum returns artifacts",
+     "A museum in Santa Fe, New Mexico, returned artifacts to Peru.", ["US"]),
+    ("Fujimori returns",
+     "Former president Alberto Fujimori flew back to Peru from Japan.", ["PE"]),
+    # the Jordan Valley is in the West Bank
+    ("Settlers move into the Jordan Valley",
+     "Israeli settlers moved into the Jordan Valley, Palestinian officials said.",
+     ["PS", "IL"]),
+])
+def test_destinations_and_visits(title: str, text: str, about: list[str]) -> None:
+    assert tag_countries(title, text).about == about

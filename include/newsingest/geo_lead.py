@@ -20,6 +20,8 @@ _DATELINE_SEP = re.compile(r"(?:--|[—–:-])\s")
 _DATELINE_DOT_RE = re.compile(r"\s*(?P<place>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})\.\s+[A-Z\"“]")
 _SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
 _ROUTE_AT = re.compile(r"\s+(?:to|into)\s+(?:the\s+)?[A-Z]")
+_VISIT_ADVERBS = frozenset(("back", "home", "again", "directly", "straight", "briefly",
+                            "later", "then", "also", "first", "abroad", "away", "over"))
 _LIST_GAPS = frozenset((", ", " and ", ", and ", " and the ", ", and the ", ", the ", " or "))
 
 
@@ -220,8 +222,11 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     if prv in rw.dest:
         if prev_end >= 0 and not text[prev_end:j].strip():
             return False                # "from France to Britain": the end of a route
+        # a visit: "will travel to", "flew back to" (a travel word right before "to", or
+        # two words before it after an adverb), not "returned artifacts to Peru"
         w, k = _word_before(text, j)
-        return w not in rw.visit and _word_before(text, k)[0] not in rw.visit
+        return w not in rw.visit and (
+            w not in _VISIT_ADVERBS or _word_before(text, k)[0] not in rw.visit)
     if prv == "in" and not rw.background.isdisjoint(
             text[max(0, j - 30):j].lower().split()[-3:]):
         return True                     # background: "after ten years in Spain"
