@@ -4,8 +4,8 @@ Usage: python bench/geo.py [--errors] [--real DIR] [PATH]
        (default PATH: tests/data/geo_labelled.jsonl)
 
 ``--real DIR`` (default ``../shared/data/extraction-dev`` when it exists) also scores the
-real pages labelled in tests/data/geo_realnews_dev.jsonl and geo_realnews_holdout.jsonl
-(see tests/data/GEO_REALNEWS.md): their text is extracted again from DIR with
+real pages labelled in tests/data/geo_realnews_dev.jsonl, geo_realnews_holdout.jsonl
+(see tests/data/GEO_REALNEWS.md) and geo_realnews_blind.jsonl (GEO_REALNEWS_BLIND.md): their text is extracted again from DIR with
 trafilatura and checked against the stored SHA-1 before it is scored.
 
 ``--errors`` lists every item whose ``about`` or ``mentioned`` set differs from its label
@@ -33,7 +33,8 @@ from newsingest.geo import tag_countries  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "data" / "geo_labelled.jsonl"
 REAL_SETS = (ROOT / "tests" / "data" / "geo_realnews_dev.jsonl",
-             ROOT / "tests" / "data" / "geo_realnews_holdout.jsonl")
+             ROOT / "tests" / "data" / "geo_realnews_holdout.jsonl",
+             ROOT / "tests" / "data" / "geo_realnews_blind.jsonl")
 REAL_DEFAULT = ROOT.parent / "shared" / "data" / "extraction-dev"
 ARTICLE = ROOT / "tests" / "data" / "geo_bench_article.txt"
 REPS = 7
@@ -86,7 +87,12 @@ def load_real(labels: Path, pages: Path) -> list[dict]:
         doc = trafilatura.bare_extraction(html, url=item["url"], with_metadata=True)
         d = doc if isinstance(doc, dict) else doc.as_dict()
         title, text = d.get("title") or "", d.get("text") or ""
-        if hashlib.sha1(f"{title}\n{text}".encode()).hexdigest() != item["sha1"]:
+        if "sha1" in item:
+            same = hashlib.sha1(f"{title}\n{text}".encode()).hexdigest() == item["sha1"]
+        else:
+            same = (hashlib.sha1(title.encode()).hexdigest() == item["title_sha1"]
+                    and hashlib.sha1(text.encode()).hexdigest() == item["text_sha1"])
+        if not same:
             print(f"  {item['file']}: extracted text differs from the labelled one: skipped")
             continue
         out.append({**item, "title": title, "text": text})
