@@ -68,6 +68,7 @@ def test_dropped_city_names(text: str) -> None:
     # treaties and streets named after a place are not the place
     ("The plan meets the Paris Agreement and the Kyoto Protocol targets.", set()),
     ("The pub on Washington St stays open; the bakery on London Road closes.", set()),
+    ("A gas leak closed shops on Dresden Drive near Peachtree Road.", set()),
     ("Washington said on Monday that London would be consulted.", {"US", "GB"}),
     # Native American tribes are not India
     ("The Nooksack Indian Tribe and the Quinault Indian Nation sang at the ceremony.",

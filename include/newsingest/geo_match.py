@@ -11,7 +11,7 @@ from newsingest.gazetteer import Entry, Gazetteer, normalise
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
 _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
-_STREET_AT = re.compile(r" (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane)\b")
+_STREET_AT = re.compile(r" (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Highway|Parkway)\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _PLACE_KINDS = frozenset(("place", "state"))
