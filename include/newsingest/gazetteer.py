@@ -98,6 +98,22 @@ _NON_ASCII_PUNCT = ("’‘“”—–…\xa0«»·•„‚′″−¿¡‹›
 
 def normalise(s: str) -> str:
     """Lower-case, punctuation to spaces, same length as ``s``."""
+    if not s.isascii():
+        # the non-ASCII marks are caseless, so they can go first; most news text is then
+        # ASCII (lower-casing non-ASCII text is several times slower)
+        t = s
+        for ch in _NON_ASCII_PUNCT:
+            if ch in t:
+                t = t.replace(ch, " ")
+        if not t.isascii():
+            return _normalise_unicode(s)
+        s = t
+    # ASCII: a byte-wise table is faster than str.translate
+    return s.lower().encode("ascii").translate(_BYTE_TABLE).decode("ascii")
+
+
+def _normalise_unicode(s: str) -> str:
+    """:func:`normalise` for text with letters beyond ASCII."""
     low = s.lower()
     if len(low) != len(s):
         low = "".join((c.lower() or c)[0] for c in s)
