@@ -84,48 +84,66 @@ class Gazetteer:
         return self.rules.get(name, frozenset())
 
 
-# every non-alphanumeric character below U+3100 becomes a space: word boundaries are then
-# plain spaces, and the automaton keys carry a space on each side
-NORM_TABLE = str.maketrans({i: " " for i in range(0x3100) if not chr(i).isalnum()})
+# ASCII byte -> its lower case if alphanumeric, else a space; bytes of UTF-8 sequences stay
+_BYTE_TABLE = (bytes(ord(chr(b).lower()) if chr(b).isalnum() else 32 for b in range(128))
+               + bytes(range(128, 256)))
+_ASCII_BYTES = bytes(range(128))
+# marks at or above U+3100 that separate words (below it, every character that is not
+# alphanumeric does)
+_CJK_MARKS = frozenset("、。，：；！？（）「」『』【】《》")
+_FEW_CAPITALS = 8       # more distinct non-ASCII capitals than this: lower-case the whole text
+_NON_ASCII: dict[str, str | None] = {}  # non-ASCII char -> its replacement, None to keep it
 
 
-_BYTE_TABLE = bytes(b if chr(b).isalnum() else 32 for b in range(128)) + bytes(range(128, 256))
-# non-ASCII marks seen in news text, most frequent first (a str.replace per mark present is
-# several times faster than a regex over the whole text); others are left as they are
-_NON_ASCII_PUNCT = ("’‘“”—–…\xa0«»·•„‚′″−¿¡‹›€£¥©®™°§†‐‑‒―⁄\u2009\u202f\u200b"
-                    "、。，：；！？（）「」『』【】《》·،؛؟")
+def _replacement(ch: str) -> str | None:
+    """What :func:`normalise` puts for a non-ASCII character: a space for a mark, the
+    lower case (its first character: "İ" -> "i") for a capital, else None."""
+    got = _NON_ASCII.get(ch, "")
+    if got == "":
+        if ch.isalnum() or unicodedata.category(ch)[0] == "M":
+            low = ch.lower()        # combining accents stay: they belong to their letter
+            got = low[0] if low and low != ch else None
+        else:
+            got = " " if ord(ch) < 0x3100 or ch in _CJK_MARKS else None
+        _NON_ASCII[ch] = got
+    return got
 
 
 def normalise(s: str) -> str:
-    """Lower-case, punctuation to spaces, same length as ``s``."""
+    """Lower-case, punctuation to spaces, same length as ``s``.
+
+    Every character below U+3100 that is neither alphanumeric nor a combining accent
+    becomes a space, and so do the CJK marks above it: word boundaries are plain spaces
+    (the automaton keys carry a space on each side).
+    """
     if not s.isascii():
-        # the non-ASCII marks are caseless, so they can go first; most news text is then
-        # ASCII (lower-casing non-ASCII text is several times slower)
-        t = s
-        for ch in _NON_ASCII_PUNCT:
-            if ch in t:
-                t = t.replace(ch, " ")
-        if not t.isascii():
-            return _normalise_unicode(s)
-        s = t
-    # ASCII: a byte-wise table is faster than str.translate
-    return s.lower().encode("ascii").translate(_BYTE_TABLE).decode("ascii")
-
-
-def _normalise_unicode(s: str) -> str:
-    """:func:`normalise` for text with letters beyond ASCII."""
-    low = s.lower()
-    if len(low) != len(s):
-        low = "".join((c.lower() or c)[0] for c in s)
-    if low.isascii():
-        return low.translate(NORM_TABLE)
-    # str.translate is slow on non-ASCII text: map ASCII punctuation byte-wise (UTF-8 keeps
-    # every ASCII byte a character of its own), then the few non-ASCII marks ("—", "’")
-    out = low.encode("utf-8").translate(_BYTE_TABLE).decode("utf-8")
-    for ch in _NON_ASCII_PUNCT:
-        if ch in out:
-            out = out.replace(ch, " ")
-    return out
+        # str.lower and str.translate are slow on non-ASCII text: replace the few distinct
+        # non-ASCII marks and capitals present (found by deleting every ASCII byte of the
+        # UTF-8 form), then map ASCII byte-wise (UTF-8 keeps every ASCII byte a character
+        # of its own)
+        rest = set(s.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
+                   .decode("utf-8", "surrogatepass"))
+        capitals = []
+        for ch in rest:
+            r = _replacement(ch)
+            if r == " ":
+                s = s.replace(ch, " ")
+            elif r is not None:
+                capitals.append((ch, r))
+        if len(capitals) > _FEW_CAPITALS or "Σ" in rest:
+            # many capitals (Cyrillic, Greek): lower-case the whole text; "Σ" lower-cases
+            # by context, and "İ" to two characters (keep the first)
+            low = s.lower()
+            if len(low) != len(s):
+                low = "".join((c.lower() or c)[0] for c in s)
+            s = low
+        else:
+            for ch, r in capitals:
+                s = s.replace(ch, r)
+        return s.encode("utf-8", "surrogatepass").translate(_BYTE_TABLE).decode(
+            "utf-8", "surrogatepass")
+    # ASCII: a byte-wise table is faster than str.lower and str.translate
+    return s.encode("ascii").translate(_BYTE_TABLE).decode("ascii")
 
 
 def _upper_idx(form: str) -> tuple[int, ...]:
