@@ -66,6 +66,7 @@ class Entry:
     lang: bool = False        # demonym that is also a language name ("French")
     host: bool = False        # may take a currency word after it ("Turkish lira")
     plain: bool = False       # simple, not special, not a place, language or demonym
+    descr: bool = False       # a demonym or flagged "descriptor": may describe something else
 
 
 @dataclass
@@ -329,7 +330,8 @@ def build_gazetteer() -> Gazetteer:
                   lang=e.kind == "demonym" and key in rules.get("language_demonyms", ()),
                   host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver),
                   plain=simple and not flags and not e.resolver and key != "us"
-                  and e.kind not in ("place", "demonym", "currency", "block"))
+                  and e.kind not in ("place", "demonym", "currency", "block"),
+                  descr=e.kind == "demonym" or "descriptor" in flags)
         entries[full] = e
         auto.add_word(f" {full} ", (len(full), e))
         if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):

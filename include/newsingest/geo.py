@@ -189,6 +189,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import NamedTuple
 
 from newsingest.gazetteer import get_gazetteer
@@ -203,9 +204,11 @@ from newsingest.geo_lead import (
 from newsingest.geo_match import (
     _CODES,
     _DOMESTIC_KINDS,
+    _END,
     _FIELD,
     _KIND,
     _START,
+    _SURF,
     _Doc,
     _resolve,
     _scan_field,
@@ -248,6 +251,7 @@ def _evidence(code: str, surface: str, fld: str, start: int, end: int) -> Eviden
 
 
 _new_tuple = tuple.__new__
+_CODE_OF = itemgetter(0)
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -274,25 +278,12 @@ def tag_countries(title: str, text: str) -> CountryTags:
     else:
         first_end = lead_end = 0
     offset = len(title) + 1
-    # counts (in order of first mention), evidence, first positions, named codes
-    evidence: list[Evidence] = []
-    counts: dict[str, int] = {}
-    firsts: dict[str, int] = {}
-    named: set[str] = set()     # codes named by name, alias, demonym (not only places)
-    add_evidence = evidence.append
-    for codes, kind, fld, start, end, surface, _e in mentions:
-        pos = start if fld == "title" else offset + start
-        place_like = kind in _DOMESTIC_KINDS
-        for c in codes:
-            if c:
-                add_evidence(_new_tuple(Evidence, (c, surface, fld, start, end)))
-                if c in counts:
-                    counts[c] += 1
-                else:
-                    counts[c] = 1
-                    firsts[c] = pos
-                if not place_like:
-                    named.add(c)
+    # evidence and counts in order of first mention (mentions are in reading order, the
+    # headline first); the rank of that first mention breaks ties
+    evidence = [_new_tuple(Evidence, (c, m[_SURF], m[_FIELD], m[_START], m[_END]))
+                for m in mentions for c in m[_CODES] if c]
+    counts: dict[str, int] = dict(Counter(map(_CODE_OF, evidence)))
+    firsts = {c: i for i, c in enumerate(counts)}
     descriptors: dict[str, int] = {}    # mentions that only describe something else
     if doc.descriptors:
         descriptors.update(Counter(c for m in mentions if m[_KIND] == "descriptor"
@@ -325,6 +316,10 @@ def tag_countries(title: str, text: str) -> CountryTags:
 
     for c in dateline:  # a dateline place the gazetteer missed ("SPRINGFIELD, Ill.")
         if c not in counts:
+            if len(firsts) == len(counts):
+                # rank by position: the dateline comes after the headline's mentions
+                firsts = {e.code: (e.start if e.field == "title" else offset + e.start)
+                          for e in reversed(evidence)}
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
@@ -358,7 +353,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
         # institutions inside it ("middle Georgia", "Texas", "the Agriculture Department")
         # ... or the only country it names, named more than once
         (c, sc), = scores.items()
-        if (c not in named or weighed[c] >= ONLY_COUNTRY_MIN) and c not in dateline:
+        # named by name, alias or demonym, not only through places and institutions
+        named = any(c in m[_CODES] for m in mentions if m[_KIND] not in _DOMESTIC_KINDS)
+        if (not named or weighed[c] >= ONLY_COUNTRY_MIN) and c not in dateline:
             scores[c] = max(sc, ABOUT_MIN)
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:

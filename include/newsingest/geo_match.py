@@ -313,6 +313,11 @@ class _Lists:
         self.descriptor_prev = tuple(f" {w} " for w in g.words("descriptor_prev"))
         self.language_prev = g.words("language_prev")
         self.language_next = g.words("language_next")
+        # a demonym whose neighbours are in neither list is a plain mention (no language,
+        # descriptor or currency rule applies)
+        self.demonym_next = (self.language_next | self.descriptor_next | self.hyphen_next
+                             | self.currency_words)
+        self.demonym_prev = self.language_prev | {"in", "into", "and", "or"}
         # "Santiago del Estero": a particle and a capitalised word after a place
         words = "|".join(sorted(map(re.escape, g.words("place_particles")), key=len,
                                 reverse=True))
@@ -367,6 +372,12 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                             continue
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
+        elif kind == "demonym" and not e.special and not descriptor_prev:
+            nxt = padded[end + 2:padded.find(" ", end + 2)]     # after one separator
+            if nxt not in lists.demonym_next and s[end:end + 1] != "$" and not (
+                    e.lang and _padded_prev(padded, s, start) in lists.demonym_prev):
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue                # no demonym rule applies (the usual case)
         elif e.special:
             codes = _special(doc, fld, s, hits, i, all_caps)
             if codes is None:
@@ -407,13 +418,18 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     doc.moved[e.key] = nentry.codes or ("US",)
                     continue
         elif e.lang:
-            if _language_use(lists, padded, s, start, end) or (
-                    start - lang_end <= 5 and _padded_prev(padded, s, start) in ("and", "or")):
+            # "speaks French (and Spanish)", "Spanish-speaking", "in Russian.": the language
+            prv = _padded_prev(padded, s, start)
+            if prv in lists.language_prev or (
+                    (prv in ("in", "into")
+                     or padded[end + 2:padded.find(" ", end + 2)] in lists.language_next)
+                    and _language_use(lists, padded, s, start, end)) or (
+                    start - lang_end <= 5 and prv in ("and", "or")):
                 lang_end = end
-                continue  # "speaks French (and Spanish)", "Spanish-speaking", "in Russian."
+                continue
         if kind == "currency":
             continue                                   # "U.S. dollars", "yen": not a mention
-        if kind == "descriptor" or ((kind == "demonym" or descriptor_prev or e.flags)
+        if kind == "descriptor" or ((e.descr or descriptor_prev)
                                     and _descriptor(lists, descriptor_prev, padded, s, start,
                                                     end, kind, e)):
             kind = "descriptor"     # "Somali American", "Russian-occupied", "ancient Rome"
@@ -438,7 +454,7 @@ def _descriptor(lists: _Lists, descriptor_prev: tuple[str, ...], padded: str, s:
     if e.flags and "descriptor" in e.flags:
         return True
     if kind == "demonym" and s[end:end + 1] in (" ", "-"):
-        nxt = _padded_next(padded, s, end)
+        nxt = padded[end + 2:padded.find(" ", end + 2)]     # the word after " " or "-"
         if nxt in lists.descriptor_next or (s[end] == "-" and nxt in lists.hyphen_next):
             return True
     return bool(descriptor_prev) and start > 1 and padded.endswith(descriptor_prev, 0,
