@@ -338,16 +338,18 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 break
         if len(counts) > 1:
             _demote_secondary(g, text, lead, weighed, in_title, dateline, in_lead, in_first)
-    scores: dict[str, float] = {}
+    # the position bonuses are multiples of 0.5, so adding them in any order is exact
+    bonus = dict.fromkeys(dateline, W_DATELINE)
+    for group, w in ((in_title, W_TITLE), (in_lead, W_LEAD), (in_first, W_FIRST)):
+        for c in group:
+            bonus[c] = bonus.get(c, 0.0) + w
+    if subject:
+        bonus[subject] = bonus.get(subject, 0.0) + W_SUBJECT
     n_max = max(weighed.values(), default=0) or 1
-    for c, n in weighed.items():
-        if not n and c not in dateline:
-            scores[c] = 0.0
-            continue
-        scores[c] = (W_DATELINE * (c in dateline) + W_TITLE * (c in in_title)
-                     + W_LEAD * (c in in_lead) + W_FIRST * (c in in_first)
-                     + W_SUBJECT * (c == subject)
-                     + W_SHARE * n / n_max + W_FREQ * min(n, FREQ_CAP))
+    scores: dict[str, float] = {
+        c: (bonus.get(c, 0.0) + W_SHARE * n / n_max + W_FREQ * (n if n < FREQ_CAP else FREQ_CAP))
+        if n or c in dateline else 0.0
+        for c, n in weighed.items()}
     if len(scores) == 1:
         # a local story: its one country is referred to only through places and
         # institutions inside it ("middle Georgia", "Texas", "the Agriculture Department")
@@ -369,5 +371,7 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 best = floor
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
                    key=lambda c: (-scores[c], firsts[c]))
-    mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
+    ranked = sorted([(-scores.get(c, 0.0), -n, firsts[c], i, c)
+                     for i, (c, n) in enumerate(counts.items())])
+    mentioned = [r[4] for r in ranked]
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

@@ -16,9 +16,13 @@ _DATELINE_RE = re.compile(
     r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,2}(?:,?\s+\d{4})?))?"
     r"\s*(?:\((?P<agency>[^()\n]{2,40})\))?"
     r"\s*(?P<sep>--|[—–:-])\s")
-_DATELINE_SEP = re.compile(r"(?:--|[—–:-])\s")
+# the ends of "-- ", "— ", ": " ... (a leading character class: faster than "(?:--|[—–:-])\s",
+# with the same match ends)
+_DATELINE_SEP = re.compile(r"[—–:-]-?\s")
 _DATELINE_DOT_RE = re.compile(r"\s*(?P<place>[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+){0,2})\.\s+[A-Z\"“]")
-_SENT_END_RE = re.compile(r"[.!?][\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9])|\n")
+# a sentence end, or a line break (one leading character class lets the regex engine skip
+# ahead to the candidates: several times faster than an alternation)
+_SENT_END_RE = re.compile(r"[.!?\n](?:(?<=\n)|[\"'”’)]*\s+(?=[\"“‘']?[A-Z0-9]))")
 _ROUTE_AT = re.compile(r"\s+(?:to|into)\s+(?:the\s+)?[A-Z]")
 _VISIT_ADVERBS = frozenset(("back", "home", "again", "directly", "straight", "briefly",
                             "later", "then", "also", "first", "abroad", "away", "over"))
@@ -71,16 +75,18 @@ PREAMBLE_MAX_LINES = 4
 def _skip_preamble(text: str, begin: int, title: str) -> int:
     """Where the lead starts: after the short lines and the repeated headline that scraped
     pages often carry before it ("Posted on", the headline again, "WASHINGTON —")."""
-    head = " ".join(title.split()).lower()
+    head = title.lower().split()
     pos = begin
     for _ in range(PREAMBLE_MAX_LINES):
         nl = text.find("\n", pos)
         if nl < 0:
             break
         line = text[pos:nl]
-        words = line.split()
-        if len(words) > PREAMBLE_MAX_WORDS and " ".join(words).lower() != head:
-            break
+        words = line.split(None, PREAMBLE_MAX_WORDS)    # enough to tell a short line
+        if len(words) > PREAMBLE_MAX_WORDS and (
+                [w.lower() for w in words[:PREAMBLE_MAX_WORDS]] != head[:PREAMBLE_MAX_WORDS]
+                or line.lower().split() != head):
+            break                       # a long line that is not the headline again
         pos = nl + 1
     return pos if pos < len(text) and text[pos:].strip() else begin
 
@@ -183,8 +189,8 @@ def _source_or_offshore(rw: _Roles, text: str, start: int, end: int) -> bool:
     in Beijing said", "according to Japan's ...", "the IMF, based in Washington") or
     a place at sea off a country ("off the coast of Somalia", "off Yemen's coast")?"""
     before = text[max(0, start - 40):start].lower()
-    if _OFFSHORE_BEFORE.search(before) or (
-            text.startswith(("'s coast", "’s coast"), end) and before.endswith("off ")):
+    if "off " in before and (_OFFSHORE_BEFORE.search(before) or (
+            text.startswith(("'s coast", "’s coast"), end) and before.endswith("off "))):
         return True
     if before.endswith(("according to ", "according to the ", "based in ")):
         return True

@@ -127,8 +127,16 @@ def _is_title_case(s: str) -> bool:
     return caps >= 0.75 * len(words)
 
 
+_UPPER_BYTES = bytes(range(65, 91))
+_LOWER_BYTES = bytes(range(97, 123))
+
+
 def _is_all_caps(s: str) -> bool:
     """At least 4 capitals and at least 80% of the cased letters."""
+    if s.isascii():     # count by deleting bytes: several times faster than str.isupper
+        b = s.encode("ascii")
+        upper = len(b) - len(b.translate(None, _UPPER_BYTES))
+        return upper >= 4 and upper >= 4 * (len(b) - len(b.translate(None, _LOWER_BYTES)))
     upper = sum(map(str.isupper, s))
     return upper >= 4 and upper >= 4 * sum(map(str.islower, s))
 
