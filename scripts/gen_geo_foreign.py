@@ -1,5 +1,6 @@
 """Generate include/newsingest/data/geo_aliases_foreign.tsv (German, French, Spanish
-adjectives, inhabitant nouns and exonyms of capitals).
+adjectives, inhabitant nouns and exonyms of capitals; German genitives and inflected
+names; Polish declensions of country names).
 
 Usage: .venv/bin/python scripts/gen_geo_foreign.py include/newsingest/data/geo_aliases_foreign.tsv
 """
@@ -111,6 +112,61 @@ EXONYMS = dict(RU="Moskau;Moscou;Moscú;Sankt Petersburg", UA="Kiew", PL="Warsch
   DZ="Alger;Argel", VA="Vatikan;Vatikanstadt;Vaticano", KR="Seúl;Corea del Sur",
   KP="Corea del Norte", SA="Riad", BR="Brasilia")
 
+# German country names take "-s" in the genitive ("Russlands Präsident", "die Regierung
+# Frankreichs"); not feminine names (-e, -ei, -z: "der Türkei", "der Schweiz"), plurals,
+# names ending in a sibilant, or forms that are English plurals of given names or words
+DE_GEN_SKIP = {"Chiles", "Jordans", "Tschads", "Georgiens", "Guineas", "Tongas", "Indias",
+               "Samoas", "Nigers", "Jerseys", "Guernseys", "Islands", "Moldaus", "Kongos"}
+DE_PLURAL = {"Niederlande", "Philippinen", "Malediven", "Seychellen", "Komoren", "Salomonen",
+             "Bahamas", "Färöer", "Marshallinseln", "Vereinigte Staaten", "Fidschi"}
+# inflected multi-word German names
+DE_INFLECTED = dict(US="Vereinigten Staaten;Vereinigten Staaten von Amerika;"
+                       "Vereinigte Staaten von Amerika",
+  GB="Vereinigte Königreich;Vereinigten Königreich;Vereinigten Königreichs;"
+     "Vereinigten Königreiches;Großbritanniens",
+  AE="Vereinigten Arabischen Emirate;Vereinigten Arabischen Emiraten",
+  CZ="Tschechischen Republik", DO="Dominikanischen Republik",
+  CF="Zentralafrikanischen Republik", NL="Niederlanden", PH="Philippinen",
+  KR="Republik Korea", SA="Saudi-Arabiens")
+# Polish declension of country names (genitive, dative, accusative, instrumental,
+# locative), written out: the endings depend on the stem ("w Polsce", "z Rosji",
+# "do Niemiec", "w Stanach Zjednoczonych")
+PL_FORMS = dict(
+  PL="Polski;Polsce;Polskę;Polską", RU="Rosji;Rosję;Rosją", UA="Ukrainy;Ukrainie;Ukrainę;Ukrainą",
+  BY="Białorusi;Białorusią", DE="Niemiec;Niemcom;Niemcami;Niemczech",
+  FR="Francji;Francję;Francją", IT="Włoch;Włochom;Włochami;Włoszech",
+  ES="Hiszpanii;Hiszpanię;Hiszpanią", PT="Portugalii;Portugalię;Portugalią",
+  GB="Wielkiej Brytanii;Wielką Brytanię;Wielką Brytanią",
+  US="Stanów Zjednoczonych;Stanom Zjednoczonym;Stanami Zjednoczonymi;Stanach Zjednoczonych",
+  CN="Chinom;Chinami;Chinach", JP="Japonii;Japonię;Japonią", IN="Indii;Indiom;Indiami;Indiach",
+  KR="Korei Południowej;Koreę Południową;Koreą Południową",
+  KP="Korei Północnej;Koreę Północną;Koreą Północną",
+  NL="Holandii;Holandię;Holandią;Niderlandów;Niderlandach",
+  BE="Belgii;Belgię;Belgią", AT="Austrii;Austrię;Austrią",
+  CH="Szwajcarii;Szwajcarię;Szwajcarią", CZ="Czechom;Czechami;Czechach",
+  SK="Słowacji;Słowację;Słowacją", HU="Węgier;Węgrom;Węgrami;Węgrzech",
+  LT="Litwy;Litwie;Litwę;Litwą", LV="Łotwy;Łotwie;Łotwę;Łotwą",
+  EE="Estonii;Estonię;Estonią", FI="Finlandii;Finlandię;Finlandią",
+  SE="Szwecji;Szwecję;Szwecją", NO="Norwegii;Norwegię;Norwegią",
+  DK="Danii;Danię;Danią", IE="Irlandii;Irlandię;Irlandią",
+  GR="Grecji;Grecję;Grecją", TR="Turcji;Turcję;Turcją", RO="Rumunii;Rumunię;Rumunią",
+  BG="Bułgarii;Bułgarię;Bułgarią", RS="Serbii;Serbię;Serbią", HR="Chorwacji;Chorwację;Chorwacją",
+  GE="Gruzji;Gruzję;Gruzją", AM="Armenii;Armenię;Armenią", MD="Mołdawii;Mołdawię;Mołdawią",
+  KZ="Kazachstanu;Kazachstanie;Kazachstanem", IL="Izraela;Izraelowi;Izraelem;Izraelu",
+  IR="Iranu;Iranowi;Iranem;Iranie", IQ="Iraku;Irakowi;Irakiem", SY="Syrii;Syrię;Syrią",
+  EG="Egiptu;Egiptowi;Egiptem;Egipcie", SA="Arabii Saudyjskiej;Arabię Saudyjską;Arabią Saudyjską",
+  QA="Kataru;Katarem;Katarze", OM="Omanu;Omanem;Omanie", AF="Afganistanu;Afganistanie",
+  PK="Pakistanu;Pakistanem;Pakistanie", TW="Tajwanu;Tajwanem;Tajwanie",
+  VN="Wietnamu;Wietnamem;Wietnamie", ID="Indonezji;Indonezję;Indonezją",
+  MY="Malezji;Malezję;Malezją", AU="Australii;Australię;Australią",
+  NZ="Nowej Zelandii;Nową Zelandię;Nową Zelandią", CA="Kanady;Kanadzie;Kanadę;Kanadą",
+  MX="Meksyku;Meksykiem", BR="Brazylii;Brazylię;Brazylią", AR="Argentyny;Argentynie;Argentynę;Argentyną",
+  VE="Wenezueli;Wenezuelę;Wenezuelą", CU="Kuby;Kubie;Kubę;Kubą", PA="Panamy;Panamie;Panamę;Panamą",
+  ZA="Republiki Południowej Afryki;Republice Południowej Afryki", NG="Nigerii;Nigerię;Nigerią",
+  LY="Libii;Libię;Libią", LB="Libanu;Libanie", JO="Jordanii;Jordanię;Jordanią",
+  AZ="Azerbejdżanu;Azerbejdżanie", TH="Tajlandii;Tajlandię;Tajlandią",
+  PH="Filipin;Filipinach", SG="Singapuru;Singapurze", IS="Islandii;Islandię;Islandią")
+
 # never shadow an existing entry ("Argentina", "China" keep their own rules)
 existing = {normalise(e.form).strip()
             for e in load_aliases(ALIASES_FILE) + _auto_entries(load_rules())}
@@ -151,7 +207,36 @@ for code, nouns in DE_NOUNS.items():
 for code, names in EXONYMS.items():
     for n in names.split(";"):
         add(code, n, "place")
+import gettext  # noqa: E402
+
+import pycountry  # noqa: E402
+
+de = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["de"])
+de_names = [(c.alpha_2, de.gettext(getattr(c, "common_name", None) or c.name))
+            for c in pycountry.countries]
+# German names written in geo_aliases.tsv ("Russland", "Syrien") and a few more
+de_names += [(e.codes[0], e.form) for e in load_aliases(ALIASES_FILE)
+             if e.kind == "foreign" and len(e.codes) == 1]
+DE_MORE = dict(US="Amerika", BY="Weißrussland", PS="Palästina", MD="Moldawien",
+               MK="Mazedonien Nordmazedonien", GB="Schottland", XK="Kosovo")
+for code, names in DE_MORE.items():
+    for n in names.split():
+        add(code, n, "foreign")
+        de_names.append((code, n))
+for code, nm in de_names:
+    if (" " in nm or "," in nm or "(" in nm or nm in DE_PLURAL or not nm[:1].isupper()
+            or nm.endswith(("e", "ei", "z", "s", "ß", "x", "republik", "insel", "inseln"))):
+        continue
+    if nm + "s" not in DE_GEN_SKIP:
+        add(code, nm + "s", "foreign")
+for code, names in DE_INFLECTED.items():
+    for n in names.split(";"):
+        add(code, n, "foreign")
+for code, names in PL_FORMS.items():
+    for n in names.split(";"):
+        add(code, n, "foreign")
 out = ["# Non-English adjectives, inhabitant nouns and city names (German, French, Spanish),",
+       "# German genitives (\"Russlands\") and Polish declensions (\"w Polsce\") of country names,",
        "# generated from word stems; same format and rules as geo_aliases.tsv. Forms that are",
        "# also a language name in German (\"deutsch\", \"englisch\") or a common word",
        "# (German \"Pole\", Spanish \"cubana\") are left out; lower-case forms match any case.",

@@ -54,10 +54,50 @@ def test_states_and_cantons(text: str, expected: set[str]) -> None:
 
 @pytest.mark.parametrize("text, about", [
     # towns too small for the gazetteer are trusted in a dateline
-    ("Montpellier (SID) – Alexander Zverev zog ins Viertelfinale ein.", ["FR"]),
+    ("Montauban (SID) – Der Bürgermeister trat am Montag zurück.", ["FR"]),
     ("LAFAYETTE, La. (AP) — Floodwaters rose overnight.", ["US"]),
     # ... but not in running text
-    ("He grew up near Montpellier before moving away.", []),
+    ("He grew up near Montauban before moving away.", []),
 ])
 def test_dateline_towns(text: str, about: list[str]) -> None:
     assert tag_countries("", text).about == about
+
+
+@pytest.mark.parametrize("text, expected", [
+    # European towns of 100,000 people or more with a name no other town shares
+    ("Die Duesenfeld GmbH aus Wendeburg bei Braunschweig recycelt Batterien.", {"DE"}),
+    ("Philips opened a lab in Eindhoven.", {"NL"}),
+    ("Gdańsk otworzył nowy terminal.", {"PL"}),
+    ("Er zog nach Montpellier.", {"FR"}),
+    # ... not where the name is a word, a surname, a brand or the PISA study
+    ("Das Leiden der Patienten in der Mitte des Jahres.", set()),
+    ("Darin steht eine mobile schmale Liege.", set()),
+    ("Deutschland hat bei den ersten Pisa-Studien schlecht abgeschnitten.", {"DE"}),
+    ("Santander raised its mortgage rates.", set()),
+    ("Simmering tensions and Tours of the old town.", set()),
+    # regions: native, English and German names
+    ("Incendi in Sicilia e Toscana.", {"IT"}),
+    ("Wildfires spread across Sicily and Tuscany.", {"IT"}),
+    ("Urlaub auf Mallorca und Teneriffa.", {"ES"}),
+    ("Bauern in Südtirol klagen über Trockenheit.", {"IT"}),
+    ("Floods in Flanders and Wallonia.", {"BE"}),
+])
+def test_european_towns_and_regions(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # German genitives and inflected names
+    ("Russlands Präsident sprach mit Chinas Staatschef.", {"RU", "CN"}),
+    ("Die Regierung Frankreichs und Deutschlands einigte sich.", {"FR", "DE"}),
+    ("Amerikas Präsident reiste in den Vereinigten Staaten umher.", {"US"}),
+    ("Die Vereinigten Arabischen Emirate und das Vereinigte Königreich", {"AE", "GB"}),
+    # ... not English words that look alike
+    ("Islands of the Pacific and Jerseys for sale.", set()),
+    # Polish declension
+    ("Rosja grozi Polsce; do Niemiec i w Stanach Zjednoczonych.", {"RU", "PL", "DE", "US"}),
+    ("Dziś w Finlandii istnieje 25 winiarni.", {"FI"}),
+    ("Spotkanie w Wielkiej Brytanii i Nowej Zelandii.", {"GB", "NZ"}),
+])
+def test_inflected_country_names(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected

