@@ -76,3 +76,17 @@ def test_dropped_city_names(text: str) -> None:
 ])
 def test_territories_treaties_streets(text: str, expected: set[str]) -> None:
     assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    # US agencies by acronym: the US in a story that names no other country
+    ("NASA launched its streaming service; the FDA approved the drug.", {"US"}),
+    ("Die NASA startet einen Streamingdienst.", {"US"}),
+    ("The FBI said the suspect had fled to Mexico.", {"MX"}),
+    # ... only as acronyms, and not the photo agency
+    ("Photo: EPA. The nasa logo and the Fbi-style jacket.", set()),
+    # German federal institutions that only Germany has
+    ("Das Bundesverfassungsgericht kippte das Gesetz.", {"DE"}),
+])
+def test_agencies(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
