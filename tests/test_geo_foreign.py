@@ -101,3 +101,17 @@ def test_european_towns_and_regions(text: str, expected: set[str]) -> None:
 ])
 def test_inflected_country_names(text: str, expected: set[str]) -> None:
     assert mentioned(text) == expected
+
+
+def test_evidence_offsets_in_non_ascii_text() -> None:
+    """The automaton reads UTF-8; evidence offsets are character offsets into the text."""
+    title = "Ärger in Zürich: „Russlands“ Gas für Österreich"
+    text = ("Größere Mengen – über 20 % – gingen nach Österreich 🇦🇹 und in die Schweiz. "
+            "In Łódź und Gdańsk, in Москва und in Zürich 日本 wurde geprüft; Frankreichs "
+            "Minister sprach in Paris.")
+    r = tag_countries(title, text)
+    assert {"AT", "CH", "RU", "PL", "FR"} <= set(r.mentioned)
+    assert len(r.evidence) >= 8
+    for e in r.evidence:
+        field = title if e.field == "title" else text
+        assert field[e.start:e.end] == e.surface, e

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newsingest.gazetteer import Entry, Gazetteer, normalise
+from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_utf8
 
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
@@ -162,11 +162,19 @@ def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, i
     The automaton runs over " " + normalise(s) + " " with keys " key ", so every hit
     starts and ends on a word boundary; padded index i+1 is original index i.
     """
-    padded = " " + normalise(s) + " "
+    norm = normalise_utf8(s)
+    padded = " " + norm.decode("utf-8", "surrogatepass") + " "
+    data = b" " + norm + b" "
+    values = g.values
     out: list[tuple[int, int, Entry]] = []
-    # the automaton reports hits by end position; keep leftmost-longest non-overlapping
-    for end_idx, (klen, e) in g.automaton.iter(padded):
-        start = end_idx - klen - 1          # padded index of the leading space = orig start
+    # the automaton reports hits by end position (UTF-8 byte offsets); keep
+    # leftmost-longest non-overlapping
+    hits = g.automaton.find_matches_as_indexes(data, overlapping=True)
+    if len(data) != len(padded):
+        hits = _char_offsets(data, hits)
+    for idx, _bstart, bend in hits:
+        klen, e = values[idx]
+        start = bend - klen - 2             # padded index of the leading space = orig start
         if e.simple:                        # the common case: one capital, no flags
             if not s[start].isupper():
                 continue
@@ -185,6 +193,23 @@ def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, i
         else:
             out.append((start, end, e))
     return out, padded
+
+
+_NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
+
+
+def _char_offsets(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """Hits with their end as a character offset (``data`` is UTF-8 with non-ASCII
+    characters; hits come by end position, so the count of continuation bytes before
+    each end is kept up to date as it goes)."""
+    out = []
+    b = c = 0
+    for idx, bstart, bend in hits:
+        if bend != b:
+            c += (bend - b) - len(data[b:bend].translate(None, _NOT_CONTINUATION))
+            b = bend
+        out.append((idx, bstart, c))
+    return out
 
 
 def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = False) -> str:
