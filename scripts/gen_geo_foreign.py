@@ -1,6 +1,6 @@
 """Generate include/newsingest/data/geo_aliases_foreign.tsv (German, French, Spanish
 adjectives, inhabitant nouns and exonyms of capitals; German genitives and inflected
-names; Polish declensions of country names).
+names; Polish declensions of country names, adjectives and inhabitant nouns).
 
 Usage: .venv/bin/python scripts/gen_geo_foreign.py include/newsingest/data/geo_aliases_foreign.tsv
 """
@@ -132,13 +132,13 @@ DE_INFLECTED = dict(US="Vereinigten Staaten;Vereinigten Staaten von Amerika;"
 # locative), written out: the endings depend on the stem ("w Polsce", "z Rosji",
 # "do Niemiec", "w Stanach Zjednoczonych")
 PL_FORMS = dict(
-  PL="Polski;Polsce;Polskę;Polską", RU="Rosji;Rosję;Rosją", UA="Ukrainy;Ukrainie;Ukrainę;Ukrainą",
+  PL="Polsce;Polskę;Polską", RU="Rosji;Rosję;Rosją", UA="Ukrainy;Ukrainie;Ukrainę;Ukrainą",
   BY="Białorusi;Białorusią", DE="Niemiec;Niemcom;Niemcami;Niemczech",
   FR="Francji;Francję;Francją", IT="Włoch;Włochom;Włochami;Włoszech",
   ES="Hiszpanii;Hiszpanię;Hiszpanią", PT="Portugalii;Portugalię;Portugalią",
   GB="Wielkiej Brytanii;Wielką Brytanię;Wielką Brytanią",
   US="Stanów Zjednoczonych;Stanom Zjednoczonym;Stanami Zjednoczonymi;Stanach Zjednoczonych",
-  CN="Chinom;Chinami;Chinach", JP="Japonii;Japonię;Japonią", IN="Indii;Indiom;Indiami;Indiach",
+  CN="Chin;Chinom;Chinami;Chinach", JP="Japonii;Japonię;Japonią", IN="Indii;Indiom;Indiami;Indiach",
   KR="Korei Południowej;Koreę Południową;Koreą Południową",
   KP="Korei Północnej;Koreę Północną;Koreą Północną",
   NL="Holandii;Holandię;Holandią;Niderlandów;Niderlandach",
@@ -166,6 +166,34 @@ PL_FORMS = dict(
   LY="Libii;Libię;Libią", LB="Libanu;Libanie", JO="Jordanii;Jordanię;Jordanią",
   AZ="Azerbejdżanu;Azerbejdżanie", TH="Tajlandii;Tajlandię;Tajlandią",
   PH="Filipin;Filipinach", SG="Singapuru;Singapurze", IS="Islandii;Islandię;Islandią")
+
+# Polish adjectives: stems in -sk/-ck/-dzk/-k take the soft endings (rosyjski, rosyjska,
+# rosyjskiego, rosyjskiej ...); "koreański" is left out (both Koreas)
+PL_ADJ = dict(RU="rosyjsk", UA="ukraińsk", PL="polsk", DE="niemieck", US="amerykańsk",
+  CN="chińsk", FR="francusk", GB="brytyjsk", IT="włosk", ES="hiszpańsk", IL="izraelsk",
+  IR="irańsk", TR="tureck", JP="japońsk", BY="białorusk", LT="litewsk", LV="łotewsk",
+  EE="estońsk", CZ="czesk", SK="słowack", HU="węgiersk", SE="szwedzk", NO="norwesk",
+  DK="duńsk", FI="fińsk", NL="holendersk niderlandzk", BE="belgijsk", AT="austriack",
+  CH="szwajcarsk", GR="greck", IN="indyjsk", CA="kanadyjsk", MX="meksykańsk",
+  BR="brazylijsk", AU="australijsk", KP="północnokoreańsk", KR="południowokoreańsk",
+  SA="saudyjsk", SY="syryjsk", EG="egipsk", QA="katarsk", IE="irlandzk", PT="portugalsk",
+  RO="rumuńsk", BG="bułgarsk", RS="serbsk", HR="chorwack", GE="gruzińsk", AM="ormiańsk",
+  KZ="kazachsk", AF="afgańsk", PK="pakistańsk", VN="wietnamsk", TW="tajwańsk",
+  MD="mołdawsk", AZ="azerbejdżańsk", IQ="irack", LB="libańsk", JO="jordańsk",
+  NG="nigeryjsk", ZA="południowoafrykańsk", AR="argentyńsk", VE="wenezuelsk", CU="kubańsk")
+PL_ADJ_ENDINGS = ("i", "a", "ie", "iego", "iemu", "im", "iej", "ą", "ich", "imi")
+# Polish inhabitant nouns (capitalised): plural cases, then the singular
+PL_NOUNS = dict(RU="Rosjanie Rosjan Rosjanom Rosjanami Rosjanach Rosjanin Rosjanka",
+  UA="Ukraińcy Ukraińców Ukraińcom Ukraińcami Ukraińcach Ukrainiec Ukrainka",
+  PL="Polacy Polaków Polakom Polakami Polakach Polak",
+  US="Amerykanie Amerykanów Amerykanom Amerykanami Amerykanach Amerykanin Amerykanka",
+  DE="Niemców Niemcach Niemka", CN="Chińczycy Chińczyków Chińczykom Chińczykami",
+  FR="Francuzi Francuzów Francuzom Francuzami Francuz Francuzka",
+  GB="Brytyjczycy Brytyjczyków Brytyjczykom Brytyjczykami Brytyjczyk",
+  IT="Włosi Włochów", ES="Hiszpanie Hiszpanów Hiszpan Hiszpanka",
+  BY="Białorusini Białorusinów Białorusin", IL="Izraelczycy Izraelczyków",
+  JP="Japończycy Japończyków", CZ="Czesi Czechów", HU="Węgrzy Węgrów",
+  LT="Litwini Litwinów", TR="Turków")
 
 # never shadow an existing entry ("Argentina", "China" keep their own rules)
 existing = {normalise(e.form).strip()
@@ -235,8 +263,16 @@ for code, names in DE_INFLECTED.items():
 for code, names in PL_FORMS.items():
     for n in names.split(";"):
         add(code, n, "foreign")
+for code, stems in PL_ADJ.items():
+    for stem in stems.split():
+        for end in PL_ADJ_ENDINGS:
+            add(code, stem + end, "demonym")
+for code, nouns in PL_NOUNS.items():
+    for n in nouns.split():
+        add(code, n, "demonym")
 out = ["# Non-English adjectives, inhabitant nouns and city names (German, French, Spanish),",
-       "# German genitives (\"Russlands\") and Polish declensions (\"w Polsce\") of country names,",
+       "# German genitives (\"Russlands\"), Polish declensions (\"w Polsce\") of country names,",
+       "# Polish adjectives (\"rosyjskiej\") and inhabitant nouns (\"Rosjanie\"),",
        "# generated from word stems; same format and rules as geo_aliases.tsv. Forms that are",
        "# also a language name in German (\"deutsch\", \"englisch\") or a common word",
        "# (German \"Pole\", Spanish \"cubana\") are left out; lower-case forms match any case.",

@@ -98,6 +98,13 @@ def test_european_towns_and_regions(text: str, expected: set[str]) -> None:
     ("Rosja grozi Polsce; do Niemiec i w Stanach Zjednoczonych.", {"RU", "PL", "DE", "US"}),
     ("Dziś w Finlandii istnieje 25 winiarni.", {"FI"}),
     ("Spotkanie w Wielkiej Brytanii i Nowej Zelandii.", {"GB", "NZ"}),
+    ("Sygnał dla Chin i Rosji.", {"CN", "RU"}),
+    # Polish adjectives and inhabitant nouns
+    ("Rosyjskie media piszą, że Rosjanie odetną gaz polskiej firmie.", {"RU", "PL"}),
+    ("Brytyjczycy i amerykańskich żołnierzy.", {"GB", "US"}),
+    # ... not the dance, a surname or Myanmar's Chin State
+    ("Polka dancing was led by Rebecca Chin.", set()),
+    ("Fighting spread across Chin State.", set()),
 ])
 def test_inflected_country_names(text: str, expected: set[str]) -> None:
     assert mentioned(text) == expected
