@@ -268,6 +268,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
 
     dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
                                       else ((), 0, 0, 0))
+    if not mentions and not dateline:
+        return CountryTags()    # no country at all (a good share of real news)
     begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
     if not dateline:
         body = 0
