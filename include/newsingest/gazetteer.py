@@ -89,6 +89,10 @@ class Gazetteer:
     dateline_towns: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # automaton pattern index -> (length of the key without its padding, entry)
     values: list[tuple[int, Entry]] = field(default_factory=list)
+    # the same over Latin-1, for text that fits in it (byte offsets are character offsets):
+    # the keys that fit
+    automaton_latin1: ahocorasick_rs.BytesAhoCorasick | None = None
+    values_latin1: list[tuple[int, Entry]] = field(default_factory=list)
 
     def words(self, name: str) -> frozenset[str]:
         """A rule word list (empty if absent)."""
@@ -127,16 +131,18 @@ def normalise(s: str) -> str:
     becomes a space, and so do the CJK marks above it: word boundaries are plain spaces
     (the automaton keys carry a space on each side).
     """
-    return normalise_utf8(s).decode("utf-8", "surrogatepass")
+    data, codec = normalise_bytes(s)
+    return data.decode(codec, "surrogatepass")
 
 
-def normalise_utf8(s: str) -> bytes:
-    """:func:`normalise` as UTF-8 bytes (what the automaton reads)."""
+def normalise_bytes(s: str) -> tuple[bytes, str]:
+    """:func:`normalise` encoded for the automaton: Latin-1 when every character fits (one
+    byte a character, so byte offsets are character offsets), else UTF-8; and the codec."""
     if not s.isascii():
         # str.lower and str.translate are slow on non-ASCII text: replace the few distinct
         # non-ASCII marks and capitals present (found by deleting every ASCII byte of the
-        # UTF-8 form), then map ASCII byte-wise (UTF-8 keeps every ASCII byte a character
-        # of its own)
+        # UTF-8 form), then map ASCII byte-wise (UTF-8 and Latin-1 keep every ASCII byte a
+        # character of its own)
         rest = set(s.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES)
                    .decode("utf-8", "surrogatepass"))
         capitals = []
@@ -156,9 +162,12 @@ def normalise_utf8(s: str) -> bytes:
         else:
             for ch, r in capitals:
                 s = s.replace(ch, r)
-        return s.encode("utf-8", "surrogatepass").translate(_BYTE_TABLE)
+        try:
+            return s.encode("latin-1").translate(_BYTE_TABLE), "latin-1"
+        except UnicodeEncodeError:
+            return s.encode("utf-8", "surrogatepass").translate(_BYTE_TABLE), "utf-8"
     # ASCII: a byte-wise table is faster than str.lower and str.translate
-    return s.encode("ascii").translate(_BYTE_TABLE)
+    return s.encode("ascii").translate(_BYTE_TABLE), "latin-1"
 
 
 def _upper_idx(form: str) -> tuple[int, ...]:
@@ -365,10 +374,16 @@ def build_gazetteer() -> Gazetteer:
         values.append((len(full), e))
         if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):
             place_codes[key] = e.codes
-    # overlapping matches: every key at every position, reported by end position
-    auto = ahocorasick_rs.BytesAhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard,
+    latin1 = [(f" {full} ".encode("latin-1"), v) for full, v in zip(entries, values)
+              if full.isascii() or max(full) <= "\xff"]
+    return Gazetteer(_automaton(patterns), entries, rules, place_codes, _dateline_towns(cities),
+                     values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1])
+
+
+def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:
+    """A DFA reporting overlapping matches: every key at every position, by end position."""
+    return ahocorasick_rs.BytesAhoCorasick(patterns, matchkind=ahocorasick_rs.MatchKind.Standard,
                                            implementation=ahocorasick_rs.Implementation.DFA)
-    return Gazetteer(auto, entries, rules, place_codes, _dateline_towns(cities), values)
 
 
 def _geonames_cities() -> dict[str, dict]:

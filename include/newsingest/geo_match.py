@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_utf8
+from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_bytes
 
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
@@ -162,16 +162,18 @@ def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, i
     The automaton runs over " " + normalise(s) + " " with keys " key ", so every hit
     starts and ends on a word boundary; padded index i+1 is original index i.
     """
-    norm = normalise_utf8(s)
-    padded = " " + norm.decode("utf-8", "surrogatepass") + " "
+    norm, codec = normalise_bytes(s)
+    padded = " " + norm.decode(codec, "surrogatepass") + " "
     data = b" " + norm + b" "
-    values = g.values
     out: list[tuple[int, int, Entry]] = []
-    # the automaton reports hits by end position (UTF-8 byte offsets); keep
-    # leftmost-longest non-overlapping
-    hits = g.automaton.find_matches_as_indexes(data, overlapping=True)
-    if len(data) != len(padded):
-        hits = _char_offsets(data, hits)
+    # the automaton reports hits by end position (byte offsets); keep leftmost-longest
+    # non-overlapping
+    if codec == "latin-1":      # one byte a character
+        values = g.values_latin1
+        hits = g.automaton_latin1.find_matches_as_indexes(data, overlapping=True)
+    else:
+        values = g.values
+        hits = _char_offsets(data, g.automaton.find_matches_as_indexes(data, overlapping=True))
     for idx, _bstart, bend in hits:
         klen, e = values[idx]
         start = bend - klen - 2             # padded index of the leading space = orig start
@@ -199,9 +201,9 @@ _NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
 
 
 def _char_offsets(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Hits with their end as a character offset (``data`` is UTF-8 with non-ASCII
-    characters; hits come by end position, so the count of continuation bytes before
-    each end is kept up to date as it goes)."""
+    """Hits with their end as a character offset (``data`` is UTF-8; hits come by end
+    position, so the count of continuation bytes before each end is kept up to date as it
+    goes)."""
     out = []
     b = c = 0
     for idx, bstart, bend in hits:
