@@ -18,8 +18,11 @@ Built once, lazily (:func:`get_gazetteer`), from installed data only:
 Everything is compiled into one Aho-Corasick automaton whose keys are the normalised
 surfaces (:func:`normalise`: lower case, punctuation as spaces) padded with a space on each
 side, so that matches can only start and end on word boundaries. The automaton is a DFA
-over UTF-8 bytes (ahocorasick_rs, about twice as fast as pyahocorasick here); it reports
-every key at every position, and :mod:`newsingest.geo_match` keeps the leftmost-longest.
+over UTF-8 bytes (ahocorasick_rs, about twice as fast as pyahocorasick here), with a twin
+over Latin-1 bytes for text that fits in Latin-1 (byte offsets are then character offsets);
+each reports every key at every position, and :mod:`newsingest.geo_match` keeps the
+leftmost-longest. The two DFAs take about 40 MB (a contiguous NFA would take 2 MB and
+match about 20% slower); the built gazetteer holds about 110 MB in all.
 """
 
 from __future__ import annotations
