@@ -240,27 +240,24 @@ def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = Fals
 
 
 def _weak_ok(doc: _Doc, s: str, start: int, end: int, key: str, informative: bool) -> bool:
-    g = doc.g
-    base = f"sense:{key}:"
+    neg_prev, neg_prev_soft, pos_doc, neg_next, neg = _lists(doc.g).sense(key)
     prv = _norm(_prev_word(s, start)).rstrip(".,")
-    if prv and prv in g.words(base + "neg_prev"):
+    if prv and prv in neg_prev:
         return False
-    if prv and prv in g.words(base + "neg_prev_soft") and not doc.cue_count(
-            g.words(base + "pos_doc")):
+    if prv and prv in neg_prev_soft and not doc.cue_count(pos_doc):
         return False
     nxt = _norm(_next_word(s, end, hyphen=True))
-    if nxt and nxt in g.words(base + "neg_next"):
+    if nxt and nxt in neg_next:
         return False
     if informative:
         return True
-    neg = g.words(base + "neg_doc")
     if not neg:
         return True
     # a story that never uses the common noun in lower case ("turkey", "china") means the
     # country; only otherwise weigh the story's cue words
     if len(doc.text) > 400 and key not in doc.text and key not in doc.title:
         return True
-    return doc.cue_count(neg) <= doc.cue_count(g.words(base + "pos_doc"))
+    return doc.cue_count(neg) <= doc.cue_count(pos_doc)
 
 
 def _padded_prev(padded: str, s: str, start: int) -> str:
@@ -336,6 +333,7 @@ class _Lists:
 
     def __init__(self, g: Gazetteer) -> None:
         self.g = g
+        self._senses: dict[str, tuple[frozenset[str], ...]] = {}
         self.currency_words = g.words("currency_words")
         self.particles = g.words("place_particles")
         self.county_lands = g.words("county_countries")
@@ -361,6 +359,17 @@ class _Lists:
         self.place_context_at = re.compile(
             _COUNTY_AT.pattern + "|" + _STREET_AT.pattern + "|, "
             + (f"| (?i:{words}) " if words else ""))
+
+
+    def sense(self, key: str) -> tuple[frozenset[str], ...]:
+        """The sense cue lists of a weak entry: neg_prev, neg_prev_soft, pos_doc,
+        neg_next, neg_doc."""
+        got = self._senses.get(key)
+        if got is None:
+            base = f"sense:{key}:"
+            got = self._senses[key] = tuple(self.g.words(base + name) for name in (
+                "neg_prev", "neg_prev_soft", "pos_doc", "neg_next", "neg_doc"))
+        return got
 
 
 _LISTS: list[_Lists] = []
