@@ -11,7 +11,9 @@ from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_bytes
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
 _WORD_AT = re.compile(r"(\w+) ")
 _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
-_STREET_AT = re.compile(r" (?:Street|St|Road|Rd|Avenue|Ave|Boulevard|Blvd|Lane|Drive|Highway|Parkway)\b")
+_STREET_WORDS = ("Street", "St", "Road", "Rd", "Avenue", "Ave", "Boulevard", "Blvd", "Lane",
+                 "Drive", "Highway", "Parkway")
+_STREET_AT = re.compile(rf" (?:{'|'.join(_STREET_WORDS)})\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _PLACE_KINDS = frozenset(("place", "state"))
@@ -355,10 +357,11 @@ class _Lists:
         words = "|".join(sorted(map(re.escape, g.words("place_particles")), key=len,
                                 reverse=True))
         self.particle_at = re.compile(f" (?i:{words}) ") if words else None
-        # any context the place rules below look at: a county, a particle, ", <state>"
-        self.place_context_at = re.compile(
-            _COUNTY_AT.pattern + "|" + _STREET_AT.pattern + "|, "
-            + (f"| (?i:{words}) " if words else ""))
+        # the contexts the place rules look at begin with ", " (a state), "-" (a county),
+        # or a space and one of these words (normalised): a county, a street, a particle
+        self.place_context_next = frozenset(
+            normalise(w).split()[0] for w in (*_STREET_WORDS, "county", *g.words("place_particles"))
+            if normalise(w).split())
 
 
     def sense(self, key: str) -> tuple[frozenset[str], ...]:
@@ -429,9 +432,13 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
-            if not (e.special or descriptor_prev or lists.place_context_at.match(s, end)):
-                out.append([codes, kind, fld, start, end, s[start:end], e])
-                continue                # no place rule applies (the usual case)
+            if not (e.special or descriptor_prev):
+                nc = s[end:end + 1]
+                if (padded[end + 2:padded.find(" ", end + 2)] not in lists.place_context_next
+                        if nc == " " else nc not in (",", "-")):
+                    # none of the contexts below follows (the usual case)
+                    out.append([codes, kind, fld, start, end, s[start:end], e])
+                    continue
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
