@@ -129,3 +129,20 @@ def test_real_page_patterns(title: str, text: str, about: list[str]) -> None:
 ])
 def test_destinations_and_visits(title: str, text: str, about: list[str]) -> None:
     assert tag_countries(title, text).about == about
+
+
+@pytest.mark.parametrize("title, text, about", [
+    # named three times and more than twice as often as any other: the subject
+    ("Microsoft moves to erase its carbon footprint",
+     "Microsoft will invest $1 billion over the next four years in carbon removal.\n"
+     "The company said its U.S. data centres would run on clean power by 2025. Critics in "
+     "the United States said the plan was vague. A partner start-up is based in Canada.\n"
+     "The U.S. Environmental Protection Agency welcomed the plan.", ["US"]),
+    # three against two is not dominance
+    ("Trade talks",
+     "The deal was discussed again this week. Talks resume in the spring.\nOfficials said "
+     "Germany and France would meet later. Germany wants lower tariffs; France wants "
+     "quotas. Germany also asked for more time.", []),
+])
+def test_dominant_country(title: str, text: str, about: list[str]) -> None:
+    assert tag_countries(title, text).about == about

@@ -168,6 +168,10 @@ About rule
     Georgia", "Agriculture Department data") or at least twice (ONLY_COUNTRY_MIN), its
     score is raised to at least 3.0, so the story is about that country.
 
+    A dominant country: named at least three times (DOMINANT_MIN) and at least twice as
+    often as any other country is raised to 3.0 too ("Microsoft ... in the U.S." three
+    times, Canada once).
+
     The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
     "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
 
@@ -242,6 +246,7 @@ W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5,
 ABOUT_MIN, ABOUT_REL = 3.0, 0.5
 W_SUBJECT = 0.5
 ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
+DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
 
@@ -361,6 +366,14 @@ def tag_countries(title: str, text: str) -> CountryTags:
         named = any(c in m[_CODES] for m in mentions if m[_KIND] not in _DOMESTIC_KINDS)
         if (not named or weighed[c] >= ONLY_COUNTRY_MIN) and c not in dateline:
             scores[c] = max(sc, ABOUT_MIN)
+    elif scores:
+        # a dominant country: named at least DOMINANT_MIN times and at least twice as
+        # often as any other
+        top = sorted(weighed.values(), reverse=True)
+        if top[0] >= DOMINANT_MIN and top[0] >= 2 * top[1]:
+            for c, n in weighed.items():
+                if n == top[0] and scores[c] < ABOUT_MIN:
+                    scores[c] = ABOUT_MIN
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
         # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
