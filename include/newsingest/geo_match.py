@@ -363,7 +363,6 @@ class _Lists:
             normalise(w).split()[0] for w in (*_STREET_WORDS, "county", *g.words("place_particles"))
             if normalise(w).split())
 
-
     def sense(self, key: str) -> tuple[frozenset[str], ...]:
         """The sense cue lists of a weak entry: neg_prev, neg_prev_soft, pos_doc,
         neg_next, neg_doc."""
