@@ -1,6 +1,7 @@
 """Generate include/newsingest/data/geo_aliases_foreign.tsv (German, French, Spanish
 adjectives, inhabitant nouns and exonyms of capitals; German genitives and inflected
-names; Polish declensions of country names, adjectives and inhabitant nouns).
+names; Polish declensions of country names, adjectives and inhabitant nouns; Italian
+adjectives).
 
 Usage: .venv/bin/python scripts/gen_geo_foreign.py include/newsingest/data/geo_aliases_foreign.tsv
 """
@@ -195,18 +196,42 @@ PL_NOUNS = dict(RU="Rosjanie Rosjan Rosjanom Rosjanami Rosjanach Rosjanin Rosjan
   JP="Japończycy Japończyków", CZ="Czesi Czechów", HU="Węgrzy Węgrów",
   LT="Litwini Litwinów", TR="Turków")
 
+# Italian adjectives: stem + o/a/i/e, stem + e/i (-ese), or listed forms. Left out: forms
+# that are English words, surnames or brands ("americano" coffee, "Americana" music, "Russo",
+# "Greco", "Tedesco", "Bulgari", "cubano", "marocchino", "CECA"), and "coreano" (both Koreas)
+IT_OAIE = dict(IT="italian", UA="ucrain", US="statunitens", IN="indian", IL="israelian",
+  IR="iranian", SY="sirian", EG="egizian", BR="brasilian", MX="messican", AU="australian",
+  CH="svizzer", RO="rumen", RS="serb", HR="croat", NG="nigerian", ZA="sudafrican",
+  KE="kenian", AF="afghan", PK="pakistan", VN="vietnamit", KP="nordcorean",
+  KR="sudcorean", AR="argentin", CL="cilen", VE="venezuelan", CO="colombian",
+  PE="peruvian", TN="tunisin", DZ="algerin", SA="saudit", ES="spagnol", GB="britannic",
+  PL="polacc", AT="austriac", GR="grec", TR="turc", LY="libic", DE="tedesc", RU="russ",
+  CU="cuban", MA="marocchin", BG="bulgar")
+IT_SKIP = {"statunitenso", "statunitensa", "russo", "greco", "tedesco", "bulgari", "cubano",
+           "marocchino", "saudito", "pakistano", "pakistana", "pakistani", "pakistane",
+           "afghani", "spagnola", "vietnamito", "vietnamiti", "cubana", "americana", "ceca"}
+IT_ESE = dict(CN="cines", FR="frances", GB="ingles", JP="giappones", PS="palestines",
+  CA="canades", NL="olandes", PT="portoghes", SE="svedes", NO="norveges", DK="danes",
+  IE="irlandes", HU="ungheres", CZ="cechi ceche")
+IT_FIXED = dict(US="statunitense statunitensi americana americani americane",
+  BE="belgi belghe", ET="etiope etiopi", SA="saudita sauditi saudite",
+  PK="pachistano pachistana pachistani", VN="vietnamita vietnamiti vietnamite",
+  GR="greca greci greche", DE="tedesca tedeschi tedesche", TR="turca turchi turche",
+  AT="austriaca austriaci austriache", PL="polacca polacchi polacche",
+  GB="britannica britannici britanniche", LY="libica libici libiche")
+
 # never shadow an existing entry ("Argentina", "China" keep their own rules)
 existing = {normalise(e.form).strip()
             for e in load_aliases(ALIASES_FILE) + _auto_entries(load_rules())}
-rows: list[tuple[str, str, str]] = []
+rows: list[tuple[str, str, str, str]] = []
 seen: set[str] = set()
 
-def add(code: str, form: str, kind: str) -> None:
+def add(code: str, form: str, kind: str, flags: str = "") -> None:
     key = normalise(form).strip()
     if len(key) < 4 or key in existing or key in seen:
         return
     seen.add(key)
-    rows.append((code, form, kind))
+    rows.append((code, form, kind, flags))
 
 for code, stems in DE_ADJ.items():
     for stem in stems.split():
@@ -267,17 +292,38 @@ for code, stems in PL_ADJ.items():
     for stem in stems.split():
         for end in PL_ADJ_ENDINGS:
             add(code, stem + end, "demonym")
+for code, stem in IT_OAIE.items():
+    if code in IT_FIXED and code not in ("US",):
+        continue        # irregular plurals: listed in IT_FIXED
+    for end in ("o", "a", "i", "e"):
+        if stem + end not in IT_SKIP:
+            add(code, stem + end, "demonym")
+for code, stems in IT_ESE.items():
+    for stem in stems.split():
+        if stem.endswith(("a", "i", "e")):
+            add(code, stem, "demonym")
+            continue
+        for end in ("e", "i"):
+            add(code, stem + end, "demonym")
+for code, forms in IT_FIXED.items():
+    for x in forms.split():
+        if x not in IT_SKIP:
+            add(code, x, "demonym")
+# the masculine forms that are also surnames match only in lower case, as written
+for code, form in dict(DE="tedesco", RU="russo", GR="greco").items():
+    add(code, form, "demonym", "acronym")
 for code, nouns in PL_NOUNS.items():
     for n in nouns.split():
         add(code, n, "demonym")
 out = ["# Non-English adjectives, inhabitant nouns and city names (German, French, Spanish),",
        "# German genitives (\"Russlands\"), Polish declensions (\"w Polsce\") of country names,",
-       "# Polish adjectives (\"rosyjskiej\") and inhabitant nouns (\"Rosjanie\"),",
+       "# Polish adjectives (\"rosyjskiej\") and inhabitant nouns (\"Rosjanie\"), Italian",
+       "# adjectives (\"tedeschi\"),",
        "# generated from word stems; same format and rules as geo_aliases.tsv. Forms that are",
        "# also a language name in German (\"deutsch\", \"englisch\") or a common word",
        "# (German \"Pole\", Spanish \"cubana\") are left out; lower-case forms match any case.",
        "# French and Spanish forms that are also the language (\"en français\") are listed in",
        "# language_demonyms (geo_rules.tsv). Regenerate with scripts/gen_geo_foreign.py."]
-out += [f"{c}\t{f}\t{k}\t" for c, f, k in rows]
+out += [f"{c}\t{f}\t{k}\t{fl}" for c, f, k, fl in rows]
 open(sys.argv[1], "w").write("\n".join(out) + "\n")
 print(len(rows), "rows")

@@ -102,6 +102,11 @@ def test_european_towns_and_regions(text: str, expected: set[str]) -> None:
     # Polish adjectives and inhabitant nouns
     ("Rosyjskie media piszą, że Rosjanie odetną gaz polskiej firmie.", {"RU", "PL"}),
     ("Brytyjczycy i amerykańskich żołnierzy.", {"GB", "US"}),
+    # Italian adjectives
+    ("Il governo tedesco e i turisti cinesi e statunitensi.", {"DE", "CN", "US"}),
+    ("Le truppe russe e le aziende francesi.", {"RU", "FR"}),
+    # ... not surnames, coffee or music
+    ("Domenico Tedesco ordered an americano; an Americana singer joined.", set()),
     # ... not the dance, a surname or Myanmar's Chin State
     ("Polka dancing was led by Rebecca Chin.", set()),
     ("Fighting spread across Chin State.", set()),
