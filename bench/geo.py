@@ -33,9 +33,11 @@ sys.path.insert(0, str(ROOT / "include"))
 from newsingest.geo import tag_countries  # noqa: E402
 
 DEFAULT = ROOT / "tests" / "data" / "geo_labelled.jsonl"
-REAL_SETS = (ROOT / "tests" / "data" / "geo_realnews_dev.jsonl",
-             ROOT / "tests" / "data" / "geo_realnews_holdout.jsonl",
-             ROOT / "tests" / "data" / "geo_realnews_blind.jsonl")
+# dev, holdout, blind, then any later geo_realnews_*.jsonl
+REAL_SETS = tuple(sorted((ROOT / "tests" / "data").glob("geo_realnews_*.jsonl"),
+                         key=lambda p: (["dev", "holdout", "blind"].index(p.stem[13:])
+                                        if p.stem[13:] in ("dev", "holdout", "blind") else 3,
+                                        p.name)))
 REAL_DEFAULT = ROOT.parent / "shared" / "data" / "extraction-dev"
 ARTICLE = ROOT / "tests" / "data" / "geo_bench_article.txt"
 REPS = 9
