@@ -74,6 +74,9 @@ def test_dateline_towns(text: str, about: list[str]) -> None:
     ("Darin steht eine mobile schmale Liege.", set()),
     ("Deutschland hat bei den ersten Pisa-Studien schlecht abgeschnitten.", {"DE"}),
     ("Santander raised its mortgage rates.", set()),
+    ("Marco Reus scored twice; Jim Messina advised the campaign.", set()),
+    ("Munster beat Leinster in the final.", {"IE"}),
+    ("Er studiert in Münster.", {"DE"}),
     ("Simmering tensions and Tours of the old town.", set()),
     # regions: native, English and German names
     ("Incendi in Sicilia e Toscana.", {"IT"}),
