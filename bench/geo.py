@@ -5,7 +5,8 @@ Usage: python bench/geo.py [--errors] [--real DIR] [PATH]
 
 ``--real DIR`` (default ``../shared/data/extraction-dev`` when it exists) also scores the
 real pages labelled in tests/data/geo_realnews_dev.jsonl, geo_realnews_holdout.jsonl
-(see tests/data/GEO_REALNEWS.md) and geo_realnews_blind.jsonl (GEO_REALNEWS_BLIND.md): their text is extracted again from DIR with
+(see tests/data/GEO_REALNEWS.md), geo_realnews_blind.jsonl (GEO_REALNEWS_BLIND.md) and
+geo_realnews_blind2.jsonl (GEO_REALNEWS_BLIND2.md): their text is extracted again from DIR with
 trafilatura and checked against the stored SHA-1 before it is scored.
 
 ``--errors`` lists every item whose ``about`` or ``mentioned`` set differs from its label
