@@ -32,7 +32,17 @@ DE_ADJ = dict(DE="deutsch", US="amerikanisch us-amerikanisch", GB="britisch", FR
   SI="slowenisch", LU="luxemburgisch", MD="moldauisch", YE="jemenitisch",
   SO="somalisch", NZ="neuseeländisch", CL="chilenisch", PE="peruanisch",
   BO="bolivianisch", EC="ecuadorianisch", HT="haitianisch", GE="georgisch",
-  IS="isländisch", VA="vatikanisch")
+  IS="isländisch", VA="vatikanisch", BA="bosnisch", AL="albanisch", MK="mazedonisch",
+  ME="montenegrinisch", XK="kosovarisch", CY="zypriotisch", KW="kuwaitisch",
+  OM="omanisch", BH="bahrainisch", UZ="usbekisch", KG="kirgisisch", TJ="tadschikisch",
+  TM="turkmenisch", NP="nepalesisch", BD="bangladeschisch", LK="sri-lankisch",
+  MM="myanmarisch", KH="kambodschanisch", LA="laotisch", MY="malaysisch", SG="singapurisch",
+  GH="ghanaisch", CM="kamerunisch", SN="senegalesisch", CD="kongolesisch", RW="ruandisch",
+  UG="ugandisch", TZ="tansanisch", ZM="sambisch", ZW="simbabwisch", MZ="mosambikanisch",
+  AO="angolanisch", NA="namibisch", ER="eritreisch", TD="tschadisch", CI="ivorisch",
+  GT="guatemaltekisch", HN="honduranisch", SV="salvadorianisch", NI="nicaraguanisch",
+  CR="costa-ricanisch", PA="panamaisch", JM="jamaikanisch", UY="uruguayisch",
+  PY="paraguayisch", MG="madagassisch")
 DE_ENDINGS = ("e", "en", "er", "es", "em")
 # German inhabitant nouns (capitalised; -er nouns also take -in, -innen)
 DE_NOUNS = dict(US="Amerikaner US-Amerikaner", GB="Briten Brite Britin Engländer",
@@ -51,7 +61,19 @@ DE_NOUNS = dict(US="Amerikaner US-Amerikaner", GB="Briten Brite Britin Englände
   VN="Vietnamesen", TH="Thailänder", ID="Indonesier", MA="Marokkaner", DZ="Algerier",
   TN="Tunesier", LY="Libyer", SD="Sudanesen", SO="Somalier", YE="Jemeniten",
   AM="Armenier", GE="Georgier", LT="Litauer", EE="Esten", IS="Isländer", CL="Chilenen",
-  PE="Peruaner", IL="Israelis")
+  PE="Peruaner", IL="Israelis", LV="Letten Lette Lettin", SI="Slowenen Slowene Slowenin",
+  BA="Bosnier", AL="Albaner", MK="Mazedonier Nordmazedonier", ME="Montenegriner",
+  XK="Kosovaren Kosovare", CY="Zyprer Zyprioten", NZ="Neuseeländer",
+  SA="Saudis", QA="Katarer", KW="Kuwaiter", AE="Emiratis", JO="Jordanier",
+  KZ="Kasachen Kasache", UZ="Usbeken", AZ="Aserbaidschaner", MD="Moldauer",
+  BY2="Weißrussen", PH="Philippiner Filipinos", MY="Malaysier",
+  SG="Singapurer", KH="Kambodschaner", NP="Nepalesen", BD="Bangladescher",
+  LK="Sri-Lanker", TW="Taiwaner", GH="Ghanaer", CM="Kameruner", SN="Senegalesen",
+  CD="Kongolesen", ER="Eritreer", TZ="Tansanier", UG="Ugander", RW="Ruander",
+  ZW="Simbabwer", MZ="Mosambikaner", AO="Angolaner", NA="Namibier", ML="Malier",
+  BO="Bolivianer", EC="Ecuadorianer", UY="Uruguayer", PY="Paraguayer",
+  GT="Guatemalteken", HN="Honduraner", SV="Salvadorianer", NI="Nicaraguaner",
+  HT="Haitianer", JM="Jamaikaner", NL2="Holländer", GB2="Schotten Schotte Waliser")
 # French adjectives: (masculine, feminine) stems; plural "s" added; the bare masculine is
 # left out where it is also the language ("français", "allemand", ...)
 FR_ADJ = dict(FR=("français", "française", True), DE=("allemand", "allemande", True),
@@ -82,6 +104,42 @@ FR_ADJ = dict(FR=("français", "française", True), DE=("allemand", "allemande",
   IQ=("irakien", "irakienne", False), QA=("qatari", "qatarie", False),
   HT=("haïtien", "haïtienne", False), VE=("vénézuélien", "vénézuélienne", False),
   CO=("colombien", "colombienne", False), CU=("cubain", "cubaine", False))
+FR_ADJ.update(RS=("serbe", "serbe", True), HR=("croate", "croate", True),
+  BA=("bosnien", "bosnienne", False), CZ=("tchèque", "tchèque", True),
+  SK=("slovaque", "slovaque", True), BG=("bulgare", "bulgare", True),
+  BY=("biélorusse", "biélorusse", True), GE=("géorgien", "géorgienne", True),
+  AM=("arménien", "arménienne", True), AZ=("azerbaïdjanais", "azerbaïdjanaise", True),
+  BD=("bangladais", "bangladaise", False), NP=("népalais", "népalaise", True),
+  MM=("birman", "birmane", True), TH=("thaïlandais", "thaïlandaise", False),
+  KH=("cambodgien", "cambodgienne", False), MY=("malaisien", "malaisienne", False),
+  ID=("indonésien", "indonésienne", True), PH=("philippin", "philippine", False),
+  TW=("taïwanais", "taïwanaise", False), NZ=("néo-zélandais", "néo-zélandaise", False),
+  CL=("chilien", "chilienne", False), PE=("péruvien", "péruvienne", False),
+  BO=("bolivien", "bolivienne", False), EC=("équatorien", "équatorienne", False),
+  UY=("uruguayen", "uruguayenne", False), PY=("paraguayen", "paraguayenne", False),
+  FI=("finlandais", "finlandaise", False), IS=("islandais", "islandaise", True),
+  EE=("estonien", "estonienne", True), LV=("letton", "lettonne", True),
+  LT=("lituanien", "lituanienne", True), LU=("luxembourgeois", "luxembourgeoise", True),
+  MC=("monégasque", "monégasque", False), MT=("maltais", "maltaise", True),
+  CY=("chypriote", "chypriote", False), SI=("slovène", "slovène", True),
+  AL=("albanais", "albanaise", True), MK=("macédonien", "macédonienne", True),
+  ME=("monténégrin", "monténégrine", False), XK=("kosovar", "kosovare", False),
+  LY=("libyen", "libyenne", False), SD=("soudanais", "soudanaise", False),
+  ET=("éthiopien", "éthiopienne", False), ER=("érythréen", "érythréenne", False),
+  SO=("somalien", "somalienne", False), KE=("kényan", "kényane", False),
+  TZ=("tanzanien", "tanzanienne", False), UG=("ougandais", "ougandaise", False),
+  RW=("rwandais", "rwandaise", False), BI=("burundais", "burundaise", False),
+  CM=("camerounais", "camerounaise", False), GA=("gabonais", "gabonaise", False),
+  TD=("tchadien", "tchadienne", False), NE=("nigérien", "nigérienne", False),
+  BF=("burkinabè", "burkinabè", False), BJ=("béninois", "béninoise", False),
+  TG=("togolais", "togolaise", False), GH=("ghanéen", "ghanéenne", False),
+  GN=("guinéen", "guinéenne", False), MR=("mauritanien", "mauritanienne", False),
+  ZA=("sud-africain", "sud-africaine", False), ZW=("zimbabwéen", "zimbabwéenne", False),
+  MZ=("mozambicain", "mozambicaine", False), AO=("angolais", "angolaise", False),
+  MG=("malgache", "malgache", True), JO=("jordanien", "jordanienne", False),
+  KW=("koweïtien", "koweïtienne", False), AE=("émirati", "émiratie", False),
+  OM=("omanais", "omanaise", False), YE=("yéménite", "yéménite", False),
+  KZ=("kazakh", "kazakhe", True), UZ=("ouzbek", "ouzbèke", True))
 # Spanish adjectives: stem + o/a/os/as, or invariant forms; bare language forms left out
 ES_OA = dict(US="norteamericano", GB="británico", RU="rus", UA="ucranian", IT="italian",
   CN="chin", MX="mexican", BR="brasileñ", AR="argentin", VE="venezolan", CO="colombian",
@@ -90,7 +148,11 @@ ES_OA = dict(US="norteamericano", GB="británico", RU="rus", UA="ucranian", IT="
   PY="paraguay", PS="palestin", SY="siri", EG="egipci", AF="afgan", TR="turc",
   PL="polac", GR="grieg", SE="suec", NO="norueg", KR="surcorean", KP="norcorean",
   AU="australian", CH="suiz", AT="austriac", IE="irlandes")
-ES_SKIP = {"siria", "cubana", "dominicana", "dominicano", "chilena",
+ES_OA.update(BA="bosni", RS="serbi", HU="húngar", RO="ruman", BG="búlgar", CZ="chec",
+  SK="eslovac", BY="bielorrus", GE="georgian", AM="armeni", JO="jordan", LY="libi",
+  KE="kenian", NG="nigerian", ZA="sudafrican", CD="congoleñ", HT="haitian",
+  PR="puertorriqueñ", JM="jamaiquin", ID="indonesi", PH="filipin", MY="malasi", KZ="kazaj")
+ES_SKIP = {"checo", "georgiana", "georgianas", "siria", "cubana", "dominicana", "dominicano", "chilena",
            "chino", "chinos"}   # "chinos": trousers in English
 ES_FIXED = dict(US="estadounidense estadounidenses", DE="alemán alemana alemanes alemanas",
   FR="francés francesa franceses francesas", JP="japonés japonesa japoneses japonesas",
@@ -100,6 +162,15 @@ ES_FIXED = dict(US="estadounidense estadounidenses", DE="alemán alemana alemane
   PT="portugués portuguesa portugueses portuguesas", IN="hindú", IQ="iraquí iraquíes",
   NL="neerlandés neerlandesa neerlandeses holandés holandesa holandeses",
   BE="belga belgas", MA="marroquí marroquíes", DZ="argelino argelina argelinos")
+ES_FIXED.update(HR="croata croatas", TH="tailandés tailandesa tailandeses tailandesas",
+  VN="vietnamita vietnamitas", LB="libanés libanesa libaneses libanesas",
+  QA="catarí cataríes qatarí qataríes", AE="emiratí emiratíes", YE="yemení yemeníes",
+  KW="kuwaití kuwaitíes", TN="tunecino tunecina tunecinos tunecinas",
+  SD="sudanés sudanesa sudaneses sudanesas", ET="etíope etíopes", GH="ghanés ghanesa ghaneses ghanesas",
+  SN="senegalés senegalesa senegaleses senegalesas", BD="bangladesí bangladesíes",
+  GB2="escocés escocesa escoceses escocesas galés galeses",
+  NZ="neozelandés neozelandesa neozelandeses neozelandesas", DK="danés danesa daneses danesas",
+  FI="finlandés finlandesa finlandeses finlandesas", IS="islandés islandesa islandeses islandesas")
 ES_FIXED["IN"] = ""     # "hindú" is the religion too
 # exonyms of capitals and big cities (de / fr / es)
 EXONYMS = dict(RU="Moskau;Moscou;Moscú;Sankt Petersburg", UA="Kiew", PL="Warschau;Varsovie;Varsovia",
@@ -223,12 +294,16 @@ IT_FIXED = dict(US="statunitense statunitensi americana americani americane",
 # never shadow an existing entry ("Argentina", "China" keep their own rules)
 existing = {normalise(e.form).strip()
             for e in load_aliases(ALIASES_FILE) + _auto_entries(load_rules())}
+# ... except these lower-case adjectives, which stand in for the same country's translated
+# name, matched capitalised only ("l'armateur italo-suisse" and "la Suisse"); not German
+# names such as "Italien", which would turn into French "italien", the language
+TAKES_NAME = {"suisse"}
 rows: list[tuple[str, str, str, str]] = []
 seen: set[str] = set()
 
 def add(code: str, form: str, kind: str, flags: str = "") -> None:
     key = normalise(form).strip()
-    if len(key) < 4 or key in existing or key in seen:
+    if len(key) < 4 or (key in existing and key not in TAKES_NAME) or key in seen:
         return
     seen.add(key)
     rows.append((code, form, kind, flags))
@@ -249,9 +324,11 @@ for code, stem in ES_OA.items():
         if w not in ES_SKIP:
             add(code, w, "demonym")
 for code, forms in ES_FIXED.items():
+    code = code[:2]
     for x in forms.split():
         add(code, x, "demonym")
 for code, nouns in DE_NOUNS.items():
+    code = code[:2]     # "NL2": a second entry for the same country
     for n in nouns.split():
         add(code, n, "demonym")
         if n.endswith("er") and not n.endswith("Schweizer"):
@@ -271,7 +348,8 @@ de_names = [(c.alpha_2, de.gettext(getattr(c, "common_name", None) or c.name))
 de_names += [(e.codes[0], e.form) for e in load_aliases(ALIASES_FILE)
              if e.kind == "foreign" and len(e.codes) == 1]
 DE_MORE = dict(US="Amerika", BY="Weißrussland", PS="Palästina", MD="Moldawien",
-               MK="Mazedonien Nordmazedonien", GB="Schottland", XK="Kosovo")
+               MK="Mazedonien Nordmazedonien", GB="Schottland Nordirland", XK="Kosovo",
+               BA="Bosnien Herzegowina")
 for code, names in DE_MORE.items():
     for n in names.split():
         add(code, n, "foreign")

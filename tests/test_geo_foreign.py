@@ -130,3 +130,40 @@ def test_evidence_offsets_in_non_ascii_text() -> None:
     for e in r.evidence:
         field = title if e.field == "title" else text
         assert field[e.start:e.end] == e.surface, e
+
+
+@pytest.mark.parametrize("text, expected", [
+    # more German inhabitant nouns, adjectives and short names
+    ("Der Konzern sucht Arbeitskräfte in Serbien, Bosnien und der Türkei.", {"RS", "BA", "TR"}),
+    ("Im Halbfinale schlug er den Letten Daniel Nikivorofs.", {"LV"}),
+    ("Die albanische Regierung und die mazedonischen Behörden einigten sich.", {"AL", "MK"}),
+    ("Die Anlage entsteht in NRW, der Rohstoff kommt aus dem Schwarzwald.", {"DE"}),
+    # French and Spanish adjectives; joined adjectives
+    ("Il a dirigé les finances de l'armateur italo-suisse MSC.", {"IT", "CH"}),
+    ("Le gouvernement tchèque et la diplomatie suisse ont réagi.", {"CZ", "CH"}),
+    ("El conflicto germano-polaco y la prensa húngara.", {"DE", "PL", "HU"}),
+    ("Una ciclista guatemalteca viaja con dos compañeras neozelandesas.", {"GT", "NZ"}),
+    # "St." for "Saint"; Latin American provinces and towns
+    ("We don't get four seasons here in St. Vincent and the Grenadines.", {"VC"}),
+    ("Las escuelas de Mendoza tendrán tres evaluaciones este año.", {"AR"}),
+    ("El presidente inicia una gira por Magallanes y Punta Arenas.", {"CL"}),
+    ("visitará la parte más septentrional de la Antártida chilena.", {"CL"}),
+])
+def test_more_foreign_forms(text: str, expected: set[str]) -> None:
+    assert mentioned(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Der Komiker benannte sich nach dem französischen Wort für den Pirol.",  # the language
+    "Das Land liegt im Indischen Ozean vor der Küste.",                      # an ocean
+    "Die Reben der Sorte Müller-Thurgau reifen früh.",                       # a grape
+    "Lo que sucedió en la Sierra Nevada fue investigado.",                   # mountains
+    "Votará por el candidato y su fórmula vicepresidencial, Francia Márquez.",  # a person
+    "Dominika Rafalska, doktor nauk humanistycznych, opowiada o winie.",      # a person
+    "– mówi Cezary Giza, prezes spółki. Potem dodaje Giza: to działa.",       # a surname
+    "Mostró un video de la cadena Russia Today en su cuenta.",               # an outlet
+    "Laura Magallanes, vecina del área, criticó la medida.",                 # a surname
+    "Wallis Simpson married the former king.",                               # a given name
+])
+def test_more_word_and_name_senses(text: str) -> None:
+    assert mentioned(text) == set()

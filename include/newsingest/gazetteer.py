@@ -11,7 +11,8 @@ Built once, lazily (:func:`get_gazetteer`), from installed data only:
   ``REGIONAL_CITY_MIN_POP`` people whose name no other town shares; towns of at least
   ``DATELINE_TOWN_MIN_POP`` people for datelines only;
 * ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers, and any
-  ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order);
+  ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order:
+  foreign word forms, Latin American provinces and towns, European regions);
 * ``data/geo_rules.tsv``: word lists for the context rules (exclusions, person names,
   sense cues, resolver cues).
 
