@@ -167,3 +167,21 @@ def test_more_foreign_forms(text: str, expected: set[str]) -> None:
 ])
 def test_more_word_and_name_senses(text: str) -> None:
     assert mentioned(text) == set()
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Frauen im THW: seit 1950 leisten viele Menschen Dienst im Bevölkerungsschutz.", {"DE"}),
+    ("Unijne fundusze coraz bliżej. Sejm zagłosował za ratyfikacją.", {"PL"}),
+    ("Los camioneros volvieron a La Moneda para entregar sus peticiones.", {"CL"}),
+])
+def test_national_institutions(text: str, expected: set[str]) -> None:
+    result = tag_countries("", text)
+    assert set(result.mentioned) == expected
+    assert set(result.about) == expected      # the only country a story names
+
+
+def test_domestic_institution_gives_way_to_a_named_country() -> None:
+    # "THW" is domestic: a story about a mission abroad names the host country instead
+    result = tag_countries("", "Das THW schickt Helfer in die Türkei, die nach dem Erdbeben "
+                                 "Trinkwasser aufbereiten.")
+    assert result.mentioned == ["TR"]
