@@ -154,8 +154,9 @@ class _Roles:
         self.commentators = g.words("role_commentator_nouns")
         self.primary_prev = frozenset(("with", "from", "on", "against", "to", "into", "in")
                                       ) | self.topic_prev | self.topic_verbs
+        self.articles = g.words("role_articles")
         self.triggers = self.origin | self.venue | self.compare | self.compare2 | {
-            "by", "the"} | self.dest
+            "by"} | self.articles | self.dest
 
 
 _ROLES: list[_Roles] = []
@@ -215,7 +216,7 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     prv, j = _word_before(text, start)
     if prv not in rw.triggers:
         return False
-    if prv == "the":
+    if prv in rw.articles:
         prv, j = _word_before(text, j)
     if prv in rw.origin:
         return not _ROUTE_AT.match(text, end)      # "from France to Britain": a route
