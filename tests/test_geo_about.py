@@ -128,7 +128,7 @@ def test_real_page_patterns(title: str, text: str, about: list[str]) -> None:
      ["PS", "IL"]),
     # the same in German, Spanish and Portuguese: "nach", "hacia", "para (a)"
     ("Brasilien exportiert", "Brasilien exportierte im Mai mehr Soja nach China.", ["BR"]),
-    ("Scholz reist nach China", "Der deutsche Kanzler reist nach China.", ["DE", "CN"]),
+    ("Kanzler reist", "Der deutsche Kanzler reist nach China.", ["DE", "CN"]),
     ("México exporta", "México exportó más acero hacia Estados Unidos.", ["MX"]),
     ("Brasil exporta", "O Brasil exportou mais soja para a China.", ["BR"]),
 ])
