@@ -164,6 +164,8 @@ def test_more_foreign_forms(text: str, expected: set[str]) -> None:
     "Mostró un video de la cadena Russia Today en su cuenta.",               # an outlet
     "Laura Magallanes, vecina del área, criticó la medida.",                 # a surname
     "Wallis Simpson married the former king.",                               # a given name
+    "Zverev hat sich nach den Australian Open zügig erholt.",                # a tournament
+    "A second soup, Sopa de Lima, is also good.",                            # a dish
 ])
 def test_more_word_and_name_senses(text: str) -> None:
     assert mentioned(text) == set()
