@@ -168,51 +168,51 @@ def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, i
     padded = " " + norm.decode(codec, "surrogatepass") + " "
     data = b" " + norm + b" "
     out: list[tuple[int, int, Entry]] = []
-    # the automaton reports hits by end position (byte offsets); keep leftmost-longest
-    # non-overlapping
+    # the automaton reports hits by end position (byte offsets); a key " key " found at
+    # padded [i, j) is the original s[i:j - 2]
+    lists = _lists(g)
     if codec == "latin-1":      # one byte a character
-        values = g.values_latin1
+        entries = lists.entries_latin1
         hits = g.automaton_latin1.find_matches_as_indexes(data, overlapping=True)
     else:
-        values = g.values
-        hits = _char_offsets(data, g.automaton.find_matches_as_indexes(data, overlapping=True))
-    for idx, _bstart, bend in hits:
-        klen, e = values[idx]
-        start = bend - klen - 2             # padded index of the leading space = orig start
+        entries = lists.entries
+        hits = _char_offsets(data, g.automaton.find_matches_as_indexes(data, overlapping=True),
+                             lists.key_lengths)
+    last_end = -1                           # end of the last kept hit
+    for idx, start, pend in hits:
+        e = entries[idx]
+        end = pend - 2
         if e.simple:                        # the common case: one capital, no flags
             if not s[start].isupper():
                 continue
-            end = start + klen
-        else:
-            end = start + klen
-            if not _case_ok(e, s[start:end], all_caps):
-                continue
-            if "hyphen" in e.flags and s[end:end + 1] != "-":
-                continue
-        while out and out[-1][1] > start:   # overlaps the previous kept hit
-            if start <= out[-1][0]:
+        elif not _case_ok(e, s[start:end], all_caps) or (
+                "hyphen" in e.flags and s[end:end + 1] != "-"):
+            continue
+        if start < last_end:                # overlaps the last kept hit: keep leftmost-longest
+            while out and out[-1][1] > start and start <= out[-1][0]:
                 out.pop()                   # starts no later and ends later: longer
-            else:
-                break                       # partial overlap: the leftmost one stays
-        else:
-            out.append((start, end, e))
+            if out and out[-1][1] > start:
+                continue                    # partial overlap: the leftmost one stays
+        out.append((start, end, e))
+        last_end = end
     return out, padded
 
 
 _NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
 
 
-def _char_offsets(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Hits with their end as a character offset (``data`` is UTF-8; hits come by end
+def _char_offsets(data: bytes, hits: list[tuple[int, int, int]],
+                  key_lengths: list[int]) -> list[tuple[int, int, int]]:
+    """Hits as (pattern, start, end) in characters (``data`` is UTF-8; hits come by end
     position, so the count of continuation bytes before each end is kept up to date as it
-    goes)."""
+    goes; a key's start is its end less its length)."""
     out = []
     b = c = 0
-    for idx, bstart, bend in hits:
+    for idx, _bstart, bend in hits:
         if bend != b:
             c += (bend - b) - len(data[b:bend].translate(None, _NOT_CONTINUATION))
             b = bend
-        out.append((idx, bstart, c))
+        out.append((idx, c - key_lengths[idx] - 2, c))
     return out
 
 
@@ -336,6 +336,10 @@ class _Lists:
     def __init__(self, g: Gazetteer) -> None:
         self.g = g
         self._senses: dict[str, tuple[frozenset[str], ...]] = {}
+        # automaton pattern index -> entry (and key length, for UTF-8 offsets)
+        self.entries = [e for _n, e in g.values]
+        self.key_lengths = [n for n, _e in g.values]
+        self.entries_latin1 = [e for _n, e in g.values_latin1]
         self.currency_words = g.words("currency_words")
         self.particles = g.words("place_particles")
         self.county_lands = g.words("county_countries")
