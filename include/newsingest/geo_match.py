@@ -221,7 +221,8 @@ def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = Fals
     g = doc.g
     common = g.words("common_words")
     surf = s[start:end]
-    nxt = _next_word(s, end)
+    # (a lower-case letter right after the space starts no name: skip the word scan)
+    nxt = _next_word(s, end) if s[end:end + 1] == " " and not s[end + 1:end + 2].islower() else ""
     if nxt and nxt[0].isupper() and (all_caps or not nxt.isupper()):
         head = _norm(nxt.split("-")[0]).rstrip(".")
         if (head not in common and head not in g.words("name_suffix_ok")
@@ -395,6 +396,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     all_caps = _is_all_caps(s) if fld == "title" else s.isupper()
     hits, padded = _candidates(g, s, all_caps)
     doc.padded_fields.append(padded)
+    if not hits:
+        return
     lists = _lists(g)
     currency_words = lists.currency_words
     # the words before a descriptor ("ancient"), if the field has any
@@ -422,6 +425,13 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                             continue
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
+        elif kind == "place" and not (e.special or descriptor_prev):
+            nc = s[end:end + 1]
+            if (padded[end + 2:padded.find(" ", end + 2)] not in lists.place_context_next
+                    if nc == " " else nc not in (",", "-")):
+                # none of the place contexts below follows (the usual case)
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue
         elif kind == "demonym" and not e.special and not descriptor_prev:
             nxt = padded[end + 2:padded.find(" ", end + 2)]     # after one separator
             if nxt not in lists.demonym_next and s[end:end + 1] != "$" and not (
@@ -435,13 +445,6 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
-            if not (e.special or descriptor_prev):
-                nc = s[end:end + 1]
-                if (padded[end + 2:padded.find(" ", end + 2)] not in lists.place_context_next
-                        if nc == " " else nc not in (",", "-")):
-                    # none of the contexts below follows (the usual case)
-                    out.append([codes, kind, fld, start, end, s[start:end], e])
-                    continue
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
