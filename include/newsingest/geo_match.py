@@ -400,6 +400,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         return
     lists = _lists(g)
     currency_words = lists.currency_words
+    place_context_next, demonym_next = lists.place_context_next, lists.demonym_next
     # the words before a descriptor ("ancient"), if the field has any
     descriptor_prev = tuple(filter(padded.__contains__, lists.descriptor_prev))
     skip_until = lang_end = -99
@@ -427,14 +428,14 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 continue
         elif kind == "place" and not (e.special or descriptor_prev):
             nc = s[end:end + 1]
-            if (padded[end + 2:padded.find(" ", end + 2)] not in lists.place_context_next
+            if (padded[end + 2:padded.find(" ", end + 2)] not in place_context_next
                     if nc == " " else nc not in (",", "-")):
                 # none of the place contexts below follows (the usual case)
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
         elif kind == "demonym" and not e.special and not descriptor_prev:
             nxt = padded[end + 2:padded.find(" ", end + 2)]     # after one separator
-            if nxt not in lists.demonym_next and s[end:end + 1] != "$" and not (
+            if nxt not in demonym_next and s[end:end + 1] != "$" and not (
                     e.lang and _padded_prev(padded, s, start) in lists.demonym_prev):
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue                # no demonym rule applies (the usual case)
