@@ -427,10 +427,16 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
         elif kind == "place" and not (e.special or descriptor_prev):
+            # does any place context below follow? (usually not)
             nc = s[end:end + 1]
-            if (padded[end + 2:padded.find(" ", end + 2)] not in place_context_next
-                    if nc == " " else nc not in (",", "-")):
-                # none of the place contexts below follows (the usual case)
+            if nc == " ":               # a county, a street, a particle
+                context = padded[end + 2:padded.find(" ", end + 2)] in place_context_next
+            elif nc == ",":             # "Athens, Ga.", "Moscow, Idaho"
+                context = s[end + 1:end + 2] == " " and (
+                    "A" <= s[end + 2:end + 3] <= "Z" or (i + 1 < n_hits and hits[i + 1][0] == end + 2))
+            else:                       # "Athens-Clarke County"
+                context = nc == "-"
+            if not context:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
         elif kind == "demonym" and not e.special and not descriptor_prev:
