@@ -401,8 +401,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     lists = _lists(g)
     currency_words = lists.currency_words
     place_context_next, demonym_next = lists.place_context_next, lists.demonym_next
-    # the words before a descriptor ("ancient"), if the field has any
-    descriptor_prev = tuple(filter(padded.__contains__, lists.descriptor_prev))
+    # the words before a descriptor ("ancient"), if the field has any before its last hit
+    last = hits[-1][0] + 1
+    descriptor_prev = tuple(w for w in lists.descriptor_prev if padded.find(w, 0, last) >= 0)
     skip_until = lang_end = -99
     n_hits = len(hits)
     for i, (start, end, e) in enumerate(hits):
