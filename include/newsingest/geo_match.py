@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick_rs
+
 from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_bytes
 
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
@@ -28,8 +30,7 @@ class _Doc:
 
     def __init__(self, g: Gazetteer, title: str, text: str) -> None:
         self.g, self.title, self.text = g, title, text
-        self._padded = ""
-        self._tokens: set[str] | None = None
+        self._haystack: bytes | None = None   # the padded normal forms, for cue_count
         self._cues: dict[int, int] = {}
         self.persons: set[str] = set()      # keys of names used as person names
         self.pending = False                # a resolver entry was seen
@@ -51,31 +52,34 @@ class _Doc:
         got = self._cues.get(id(words))
         if got is not None:
             return got
-        if self._tokens is None:
+        if self._haystack is None:
             # reuse the padded forms _scan_field saved; the text may not be scanned yet
             parts = self.padded_fields[:2]
             if len(parts) < 2:
                 parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
-            self._padded = "".join(parts)
-            self._tokens = set(self._padded.split())
-        single, phrases = _split_cues(words)
-        n = len(single & self._tokens) + sum(1 for p in phrases if p in self._padded)
+            self._haystack = "".join(parts).encode("utf-8", "surrogatepass")
+        automaton = _cue_automaton(words)
+        n = len({idx for idx, _s, _e in automaton.find_matches_as_indexes(
+            self._haystack, overlapping=True)}) if automaton else 0
         self._cues[id(words)] = n
         return n
 
 
-_CUE_CACHE: dict[int, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+_CUE_CACHE: dict[int, tuple[frozenset[str], ahocorasick_rs.BytesAhoCorasick | None]] = {}
 
 
-def _split_cues(words: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Normalised cue words: single words, and padded multi-word phrases (cached)."""
+def _cue_automaton(words: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick | None:
+    """An automaton of the normalised cue words and phrases, padded with a space on each
+    side (as a story's padded normal form holds a whole word), or None if there are none;
+    cached. Counting the distinct keys it finds in a story is a few times faster than
+    splitting the story into words."""
     got = _CUE_CACHE.get(id(words))
     if got is None or got[0] is not words:
-        norm = {normalise(w).strip() for w in words}
-        got = (words, frozenset(w for w in norm if " " not in w),
-               tuple(f" {w} " for w in norm if " " in w))
+        keys = sorted({normalise(w).strip() for w in words} - {""})
+        got = (words, ahocorasick_rs.BytesAhoCorasick(
+            [f" {w} ".encode("utf-8", "surrogatepass") for w in keys]) if keys else None)
         _CUE_CACHE[id(words)] = got
-    return got[1], got[2]
+    return got[1]
 
 
 def _prev_word(s: str, start: int) -> str:
