@@ -139,10 +139,41 @@ def normalise(s: str) -> str:
     return data.decode(codec, "surrogatepass")
 
 
+def _latin1_table() -> tuple[bytes, str]:
+    """Latin-1 byte -> its byte in :func:`normalise` (ASCII as ``_BYTE_TABLE``, marks to a
+    space, capitals to lower case), and the characters whose replacement is not Latin-1
+    ("µ" -> "μ")."""
+    table, unsafe = bytearray(_BYTE_TABLE[:128]), []
+    for b in range(128, 256):
+        r = _replacement(chr(b)) or chr(b)
+        table.append(ord(r) if ord(r) < 256 else b)
+        if ord(r) >= 256:
+            unsafe.append(chr(b))
+    return bytes(table), "".join(unsafe)
+
+
+_LATIN1_TABLE, _LATIN1_UNSAFE = _latin1_table()
+# typographic marks common in Western text (quotes, dashes, ellipsis, bullet, primes, euro,
+# trade mark, minus): replaced before trying Latin-1, which most such text then fits
+_COMMON_MARKS = tuple(ch for ch in "“”‘’„‚‹›–—―‐‑‒…•′″€™−" if _replacement(ch) == " ")
+
+
 def normalise_bytes(s: str) -> tuple[bytes, str]:
     """:func:`normalise` encoded for the automaton: Latin-1 when every character fits (one
     byte a character, so byte offsets are character offsets), else UTF-8; and the codec."""
     if not s.isascii():
+        # the common case: Latin-1 once the usual typographic marks are spaces, mapped
+        # byte-wise in one pass (str.replace is fast; str.lower and str.translate are not)
+        for ch in _COMMON_MARKS:
+            if ch in s:
+                s = s.replace(ch, " ")
+        try:
+            data = s.encode("latin-1")
+        except UnicodeEncodeError:
+            pass
+        else:
+            if not any(ch in s for ch in _LATIN1_UNSAFE):
+                return data.translate(_LATIN1_TABLE), "latin-1"
         # str.lower and str.translate are slow on non-ASCII text: replace the few distinct
         # non-ASCII marks and capitals present (found by deleting every ASCII byte of the
         # UTF-8 form), then map ASCII byte-wise (UTF-8 and Latin-1 keep every ASCII byte a

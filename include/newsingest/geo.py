@@ -289,8 +289,10 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # headline first); the rank of that first mention breaks ties
     evidence = [_new_tuple(Evidence, (c, m[_SURF], m[_FIELD], m[_START], m[_END]))
                 for m in mentions for c in m[_CODES] if c]
-    counts: dict[str, int] = dict(Counter(map(_CODE_OF, evidence)))
-    firsts = {c: i for i, c in enumerate(counts)}
+    counts: dict[str, int] = {}     # a plain loop: cheaper than building a Counter here
+    for c in map(_CODE_OF, evidence):
+        counts[c] = counts.get(c, 0) + 1
+    firsts = dict(zip(counts, range(len(counts))))
     descriptors: dict[str, int] = {}    # mentions that only describe something else
     if doc.descriptors:
         descriptors.update(Counter(c for m in mentions if m[_KIND] == "descriptor"
@@ -386,7 +388,6 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 best = floor
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
                    key=lambda c: (-scores[c], firsts[c]))
-    ranked = sorted([(-scores.get(c, 0.0), -n, firsts[c], i, c)
-                     for i, (c, n) in enumerate(counts.items())])
-    mentioned = [r[4] for r in ranked]
+    # a stable sort: ties keep the order of first mention
+    mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

@@ -88,7 +88,9 @@ def _skip_preamble(text: str, begin: int, title: str) -> int:
                 or line.lower().split() != head):
             break                       # a long line that is not the headline again
         pos = nl + 1
-    return pos if pos < len(text) and text[pos:].strip() else begin
+    if pos == begin:
+        return begin
+    return pos if pos < len(text) and not text[pos:].isspace() else begin
 
 
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:

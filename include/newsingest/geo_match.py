@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+import ahocorasick_rs
+
 from newsingest.gazetteer import Entry, Gazetteer, normalise, normalise_bytes
 
 _TOKEN_RE = re.compile(r"[\w'’\-]+")
@@ -28,8 +30,7 @@ class _Doc:
 
     def __init__(self, g: Gazetteer, title: str, text: str) -> None:
         self.g, self.title, self.text = g, title, text
-        self._padded = ""
-        self._tokens: set[str] | None = None
+        self._haystack: bytes | None = None   # the padded normal forms, for cue_count
         self._cues: dict[int, int] = {}
         self.persons: set[str] = set()      # keys of names used as person names
         self.pending = False                # a resolver entry was seen
@@ -51,31 +52,34 @@ class _Doc:
         got = self._cues.get(id(words))
         if got is not None:
             return got
-        if self._tokens is None:
+        if self._haystack is None:
             # reuse the padded forms _scan_field saved; the text may not be scanned yet
             parts = self.padded_fields[:2]
             if len(parts) < 2:
                 parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
-            self._padded = "".join(parts)
-            self._tokens = set(self._padded.split())
-        single, phrases = _split_cues(words)
-        n = len(single & self._tokens) + sum(1 for p in phrases if p in self._padded)
+            self._haystack = "".join(parts).encode("utf-8", "surrogatepass")
+        automaton = _cue_automaton(words)
+        n = len({idx for idx, _s, _e in automaton.find_matches_as_indexes(
+            self._haystack, overlapping=True)}) if automaton else 0
         self._cues[id(words)] = n
         return n
 
 
-_CUE_CACHE: dict[int, tuple[frozenset[str], frozenset[str], tuple[str, ...]]] = {}
+_CUE_CACHE: dict[int, tuple[frozenset[str], ahocorasick_rs.BytesAhoCorasick | None]] = {}
 
 
-def _split_cues(words: frozenset[str]) -> tuple[frozenset[str], tuple[str, ...]]:
-    """Normalised cue words: single words, and padded multi-word phrases (cached)."""
+def _cue_automaton(words: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick | None:
+    """An automaton of the normalised cue words and phrases, padded with a space on each
+    side (as a story's padded normal form holds a whole word), or None if there are none;
+    cached. Counting the distinct keys it finds in a story is a few times faster than
+    splitting the story into words."""
     got = _CUE_CACHE.get(id(words))
     if got is None or got[0] is not words:
-        norm = {normalise(w).strip() for w in words}
-        got = (words, frozenset(w for w in norm if " " not in w),
-               tuple(f" {w} " for w in norm if " " in w))
+        keys = sorted({normalise(w).strip() for w in words} - {""})
+        got = (words, ahocorasick_rs.BytesAhoCorasick(
+            [f" {w} ".encode("utf-8", "surrogatepass") for w in keys]) if keys else None)
         _CUE_CACHE[id(words)] = got
-    return got[1], got[2]
+    return got[1]
 
 
 def _prev_word(s: str, start: int) -> str:
@@ -168,51 +172,51 @@ def _candidates(g: Gazetteer, s: str, all_caps: bool) -> tuple[list[tuple[int, i
     padded = " " + norm.decode(codec, "surrogatepass") + " "
     data = b" " + norm + b" "
     out: list[tuple[int, int, Entry]] = []
-    # the automaton reports hits by end position (byte offsets); keep leftmost-longest
-    # non-overlapping
+    # the automaton reports hits by end position (byte offsets); a key " key " found at
+    # padded [i, j) is the original s[i:j - 2]
+    lists = _lists(g)
     if codec == "latin-1":      # one byte a character
-        values = g.values_latin1
+        entries = lists.entries_latin1
         hits = g.automaton_latin1.find_matches_as_indexes(data, overlapping=True)
     else:
-        values = g.values
-        hits = _char_offsets(data, g.automaton.find_matches_as_indexes(data, overlapping=True))
-    for idx, _bstart, bend in hits:
-        klen, e = values[idx]
-        start = bend - klen - 2             # padded index of the leading space = orig start
+        entries = lists.entries
+        hits = _char_offsets(data, g.automaton.find_matches_as_indexes(data, overlapping=True),
+                             lists.key_lengths)
+    last_end = -1                           # end of the last kept hit
+    for idx, start, pend in hits:
+        e = entries[idx]
+        end = pend - 2
         if e.simple:                        # the common case: one capital, no flags
             if not s[start].isupper():
                 continue
-            end = start + klen
-        else:
-            end = start + klen
-            if not _case_ok(e, s[start:end], all_caps):
-                continue
-            if "hyphen" in e.flags and s[end:end + 1] != "-":
-                continue
-        while out and out[-1][1] > start:   # overlaps the previous kept hit
-            if start <= out[-1][0]:
+        elif not _case_ok(e, s[start:end], all_caps) or (
+                "hyphen" in e.flags and s[end:end + 1] != "-"):
+            continue
+        if start < last_end:                # overlaps the last kept hit: keep leftmost-longest
+            while out and out[-1][1] > start and start <= out[-1][0]:
                 out.pop()                   # starts no later and ends later: longer
-            else:
-                break                       # partial overlap: the leftmost one stays
-        else:
-            out.append((start, end, e))
+            if out and out[-1][1] > start:
+                continue                    # partial overlap: the leftmost one stays
+        out.append((start, end, e))
+        last_end = end
     return out, padded
 
 
 _NOT_CONTINUATION = bytes(range(0x80)) + bytes(range(0xC0, 0x100))
 
 
-def _char_offsets(data: bytes, hits: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    """Hits with their end as a character offset (``data`` is UTF-8; hits come by end
+def _char_offsets(data: bytes, hits: list[tuple[int, int, int]],
+                  key_lengths: list[int]) -> list[tuple[int, int, int]]:
+    """Hits as (pattern, start, end) in characters (``data`` is UTF-8; hits come by end
     position, so the count of continuation bytes before each end is kept up to date as it
-    goes)."""
+    goes; a key's start is its end less its length)."""
     out = []
     b = c = 0
-    for idx, bstart, bend in hits:
+    for idx, _bstart, bend in hits:
         if bend != b:
             c += (bend - b) - len(data[b:bend].translate(None, _NOT_CONTINUATION))
             b = bend
-        out.append((idx, bstart, c))
+        out.append((idx, c - key_lengths[idx] - 2, c))
     return out
 
 
@@ -221,7 +225,8 @@ def _person_check(doc: _Doc, s: str, start: int, end: int, all_caps: bool = Fals
     g = doc.g
     common = g.words("common_words")
     surf = s[start:end]
-    nxt = _next_word(s, end)
+    # (a lower-case letter right after the space starts no name: skip the word scan)
+    nxt = _next_word(s, end) if s[end:end + 1] == " " and not s[end + 1:end + 2].islower() else ""
     if nxt and nxt[0].isupper() and (all_caps or not nxt.isupper()):
         head = _norm(nxt.split("-")[0]).rstrip(".")
         if (head not in common and head not in g.words("name_suffix_ok")
@@ -336,6 +341,10 @@ class _Lists:
     def __init__(self, g: Gazetteer) -> None:
         self.g = g
         self._senses: dict[str, tuple[frozenset[str], ...]] = {}
+        # automaton pattern index -> entry (and key length, for UTF-8 offsets)
+        self.entries = [e for _n, e in g.values]
+        self.key_lengths = [n for n, _e in g.values]
+        self.entries_latin1 = [e for _n, e in g.values_latin1]
         self.currency_words = g.words("currency_words")
         self.particles = g.words("place_particles")
         self.county_lands = g.words("county_countries")
@@ -391,10 +400,14 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     all_caps = _is_all_caps(s) if fld == "title" else s.isupper()
     hits, padded = _candidates(g, s, all_caps)
     doc.padded_fields.append(padded)
+    if not hits:
+        return
     lists = _lists(g)
     currency_words = lists.currency_words
-    # the words before a descriptor ("ancient"), if the field has any
-    descriptor_prev = tuple(filter(padded.__contains__, lists.descriptor_prev))
+    place_context_next, demonym_next = lists.place_context_next, lists.demonym_next
+    # the words before a descriptor ("ancient"), if the field has any before its last hit
+    last = hits[-1][0] + 1
+    descriptor_prev = tuple(w for w in lists.descriptor_prev if padded.find(w, 0, last) >= 0)
     skip_until = lang_end = -99
     n_hits = len(hits)
     for i, (start, end, e) in enumerate(hits):
@@ -418,9 +431,22 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                             continue
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
+        elif kind == "place" and not (e.special or descriptor_prev):
+            # does any place context below follow? (usually not)
+            nc = s[end:end + 1]
+            if nc == " ":               # a county, a street, a particle
+                context = padded[end + 2:padded.find(" ", end + 2)] in place_context_next
+            elif nc == ",":             # "Athens, Ga.", "Moscow, Idaho"
+                context = s[end + 1:end + 2] == " " and (
+                    "A" <= s[end + 2:end + 3] <= "Z" or (i + 1 < n_hits and hits[i + 1][0] == end + 2))
+            else:                       # "Athens-Clarke County"
+                context = nc == "-"
+            if not context:
+                out.append([codes, kind, fld, start, end, s[start:end], e])
+                continue
         elif kind == "demonym" and not e.special and not descriptor_prev:
             nxt = padded[end + 2:padded.find(" ", end + 2)]     # after one separator
-            if nxt not in lists.demonym_next and s[end:end + 1] != "$" and not (
+            if nxt not in demonym_next and s[end:end + 1] != "$" and not (
                     e.lang and _padded_prev(padded, s, start) in lists.demonym_prev):
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue                # no demonym rule applies (the usual case)
@@ -431,13 +457,6 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
-            if not (e.special or descriptor_prev):
-                nc = s[end:end + 1]
-                if (padded[end + 2:padded.find(" ", end + 2)] not in lists.place_context_next
-                        if nc == " " else nc not in (",", "-")):
-                    # none of the contexts below follows (the usual case)
-                    out.append([codes, kind, fld, start, end, s[start:end], e])
-                    continue
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
