@@ -79,17 +79,46 @@ _ASCII_RE = re.compile("[" + "".join(_ASCII_MAP) + "]")
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _load_patterns() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+def _pattern_lines() -> tuple[list[str], list[str]]:
+    """The anchored and the tail patterns of ``data/dedup_boilerplate.txt``."""
     text = resources.files("newsingest").joinpath("data/dedup_boilerplate.txt").read_text("utf-8")
     pats = [line.strip() for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
-    anchored = [p for p in pats if p.startswith("^")]
-    tail = [p for p in pats if not p.startswith("^")]
+    return [p for p in pats if p.startswith("^")], [p for p in pats if not p.startswith("^")]
+
+
+def _load_patterns() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    anchored, tail = _pattern_lines()
     return (re.compile("|".join(f"(?:{p})" for p in anchored)),
             re.compile("|".join(f"(?:{p})" for p in tail)) if tail else None)
 
 
+def _required_literal(pattern: str) -> str:
+    """The longest run of plain characters that every match of ``pattern`` contains
+    (consecutive top-level literals; "" when there is none or case is ignored)."""
+    try:
+        from re import _constants, _parser   # CPython's parser of regular expressions
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return ""
+        best, run = "", ""
+        for op, av in parsed:
+            run = run + chr(av) if op is _constants.LITERAL else ""
+            best = max(best, run, key=len)
+        return best
+    except (ImportError, AttributeError, re.error):
+        return ""
+
+
+def _tail_literals() -> tuple[str, ...] | None:
+    """One literal per tail pattern that its matches contain (None: some have none), so
+    that a text without any of them skips the tail search."""
+    lits = tuple(_required_literal(p) for p in _pattern_lines()[1])
+    return lits if all(lits) else None
+
+
 BOILERPLATE_RE, BOILERPLATE_TAIL_RE = _load_patterns()
+BOILERPLATE_TAIL_LITERALS = _tail_literals()
 BOILERPLATE_TAIL_PARAS = 3
 BOILERPLATE_MAX_CHARS = 400
 
@@ -118,12 +147,19 @@ def strip_boilerplate(norm: str) -> str:
     kept = [p for p in paras
             if len(p) >= BOILERPLATE_MAX_CHARS or not (q := p.strip()) or not match(q)]
     tail = BOILERPLATE_TAIL_RE
+    lits = BOILERPLATE_TAIL_LITERALS
     if tail is not None:
-        for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
-            if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
-                kept[i] = ""
+        if lits is None or any(lit in norm for lit in lits):
+            _strip_tail(kept, tail)
         kept = [p for p in kept if p]
     return "\n".join(kept) if len(kept) != len(paras) else norm
+
+
+def _strip_tail(kept: list[str], tail: re.Pattern[str]) -> None:
+    """Blank the last short paragraphs that match a tail pattern."""
+    for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
+        if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
+            kept[i] = ""
 
 
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -279,9 +315,7 @@ def prepare_text(text: str) -> str:
     if text.isascii():
         norm = text.lower()
     else:
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        norm = text.lower()   # str.lower plus the one common full folding: close to casefold
+        norm = _nfkc(text).lower()   # str.lower plus the one common full folding: close to casefold
         if "\u00df" in norm:
             norm = norm.replace("\u00df", "ss")
     norm = strip_dateline(strip_boilerplate(norm))
@@ -289,6 +323,15 @@ def prepare_text(text: str) -> str:
         norm = norm.replace("\x01", " ")
     return norm if len(norm) <= MAX_TEXT_BYTES // 4 else norm.encode()[:MAX_TEXT_BYTES].decode(
         "utf-8", "ignore")
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, normalising only the paragraphs that need
+    it (a line break is a normalisation boundary: nothing composes or reorders across it)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return "\n".join(p if unicodedata.is_normalized("NFKC", p) else unicodedata.normalize("NFKC", p)
+                     for p in text.split("\n"))
 
 
 def sketch_batch(texts: Sequence[str], chunk_bytes: int = 300_000) -> Sketches:
