@@ -223,13 +223,16 @@ def _punctuation_bytes(b: np.ndarray, w: np.ndarray) -> None:
     (C2 xx: no-break space, guillemets, soft hyphen...), U+2000-206F (E2 80/81 xx:
     curly quotes, dashes, bullets, ellipsis...), U+3000-303F (E3 80 xx) and the BOM, so
     that quote and dash styles never change a token."""
-    c2 = np.flatnonzero(b[:-1] == 0xC2)
+    n = len(b)
+    lead = np.flatnonzero(b[:-1] >= 0xC2)   # the candidates: few bytes are this high
+    v = b[lead]
+    c2 = lead[v == 0xC2]
     w[c2] = False
     w[c2 + 1] = False
-    lead = b[:-2]
-    three = np.flatnonzero(((lead == 0xE2) & ((b[1:-1] == 0x80) | (b[1:-1] == 0x81)))
-                           | ((lead == 0xE3) & (b[1:-1] == 0x80))
-                           | ((lead == 0xEF) & (b[1:-1] == 0xBB) & (b[2:] == 0xBF)))
+    t = lead[((v == 0xE2) | (v == 0xE3) | (v == 0xEF)) & (lead < n - 2)]
+    v, v1, v2 = b[t], b[t + 1], b[t + 2]
+    three = t[((v == 0xE2) & ((v1 == 0x80) | (v1 == 0x81))) | ((v == 0xE3) & (v1 == 0x80))
+              | ((v == 0xEF) & (v1 == 0xBB) & (v2 == 0xBF))]
     for j in range(3):
         w[three + j] = False
 
@@ -242,15 +245,17 @@ def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     if not len(b):
         return (np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(0, np.int64),
                 np.zeros(0, np.int64))
+    padded_w = np.zeros(len(b) + 2, bool)   # word bytes, and a non-word byte at either end
+    w = padded_w[1:-1]
     with np.errstate(over="ignore"):
         digit = (b - np.uint8(48)) < 10
-        w = digit | (((b | np.uint8(32)) - np.uint8(97)) < 26) | (b >= 128)
+        np.logical_or(digit, ((b | np.uint8(32)) - np.uint8(97)) < 26, out=w)
+        w |= b >= 128
     if len(b) > 2:  # a decimal point or thousands separator between digits joins them
         w[1:-1] |= ((b[1:-1] == 46) | (b[1:-1] == 44)) & digit[:-2] & digit[2:]
         _punctuation_bytes(b, w)
-    edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edge == 1)
-    ends = np.flatnonzero(edge == -1)
+    edges = np.flatnonzero(padded_w[1:] != padded_w[:-1])   # start, end, start, end...
+    starts, ends = edges[0::2], edges[1::2]
     padded = np.zeros(len(b) + 16, np.uint8)
     padded[8:8 + len(b)] = b
     # every 8-byte little-endian window of the buffer, without copying
@@ -360,8 +365,10 @@ def _sketch_chunk(texts: list[str]) -> Sketches:
     buf = "\x01".join(texts).encode("utf-8")
     th, is_num, starts, ends = _tokens(buf)
     seps = np.flatnonzero(np.frombuffer(buf, np.uint8) == 1)
-    tdoc = np.searchsorted(seps, starts)
-    ntok = np.bincount(tdoc, minlength=nd)
+    # tokens per document: between the first tokens after consecutive separators
+    bounds = np.r_[0, np.searchsorted(starts, seps), len(starts)] if nd else np.zeros(1, np.int64)
+    ntok = np.diff(bounds)
+    tdoc = np.repeat(np.arange(nd), ntok)
     first_tok = np.cumsum(ntok) - ntok
     tpos = np.arange(len(th)) - first_tok[tdoc]
     # shingles: k consecutive tokens of one document (short documents: all tokens)
