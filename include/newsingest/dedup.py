@@ -684,10 +684,22 @@ def _lead_hits(lead_x: np.ndarray, n_x: np.ndarray, lead_y: np.ndarray,
     if not len(lead_x):
         return np.zeros((0, LEAD_CAP), bool), np.zeros((0, LEAD_CAP), bool)
     pos = np.arange(LEAD_CAP)
-    same = lead_x[:, :, None] == lead_y[:, None, :]
-    hit_x = (same & (pos[None, None, :] < n_y[:, None, None])).any(axis=2)
-    hit_y = (same & (pos[None, :, None] < n_x[:, None, None])).any(axis=1)
-    return hit_x & (pos[None, :] < n_x[:, None]), hit_y & (pos[None, :] < n_y[:, None])
+    # past its count, a lead holds -1 (x) or -2 (y): they match nothing
+    x = np.where(pos < n_x[:, None], lead_x.astype(np.int32), -1)
+    y = np.where(pos < n_y[:, None], lead_y.astype(np.int32), -2)
+    same = x[:, :, None] == y[:, None, :]
+    return _any_last(same), np.logical_or.reduce(same, axis=1)
+
+
+def _any_last(m: np.ndarray) -> np.ndarray:
+    """``m.any(axis=-1)`` of a C-contiguous boolean array, eight flags at a time."""
+    if m.shape[-1] % 8:
+        return m.any(axis=-1)
+    words = m.view(np.uint64)
+    acc = words[..., 0].copy()
+    for j in range(1, words.shape[-1]):
+        acc |= words[..., j]
+    return acc != 0
 
 
 def _lead_in(lead_x: np.ndarray, hit: np.ndarray, start_x: np.ndarray, count_x: np.ndarray,
