@@ -578,48 +578,14 @@ class DedupIndex:
     def _finish(self, batch: _Batch, roots: list[int], existing: dict[int, int],
                 a, b, prio, sim) -> tuple[list[Assignment], np.ndarray]:
         store = self._store
-        nh, nb = len(store), len(batch.docs)
+        nh = len(store)
         docs = batch.docs
-        members: dict[int, list[int]] = {}
-        for i, r in enumerate(roots):
-            members.setdefault(r, []).append(i)
-        # canonical copy and key of each new cluster
-        used = set(np.unique(store.cols["cluster"]).tolist())
-        canonical: dict[int, int] = {}
-        keys = np.zeros(nb, np.uint64)
-        for r, mem in members.items():
-            if r in existing:
-                keys[mem] = existing[r]
-                continue
-            named = Counter(batch.canon_url[i] for i in mem if batch.canon_url[i] is not None)
-
-            def is_named(i: int, named: Counter = named) -> bool:
-                return any(named[u] - (batch.canon_url[i] == u) > 0 for u in batch.own_urls[i])
-
-            best = min(mem, key=lambda i: (not is_named(i), int(batch.t[i]),
-                                           -int(batch.cols["ntok"][i]), docs[i].id))
-            canonical[r] = best
-            key = stable_hash64("cluster:" + docs[best].id)
-            salt = 0
-            while key in used:
-                salt += 1
-                key = stable_hash64(f"cluster:{docs[best].id}#{salt}")
-            used.add(key)
-            keys[mem] = key
-        # best edge of each copy into its own cluster
-        best_edge: dict[int, tuple[int, float, int]] = {}
-        for x, y, p, s in zip(a.tolist(), b.tolist(), prio.tolist(), sim.tolist()):
-            for u, v in ((x, y), (y - nh, x + nh)) if y >= nh else ((x, y),):
-                if u in best_edge:
-                    continue
-                same = (int(store.cols["cluster"][v]) == keys[u]) if v < nh else (
-                    roots[v - nh] == roots[u])
-                if same:
-                    best_edge[u] = (p, s, v)
+        root = np.array(roots, np.int64)
+        keys, canonical = self._cluster_keys(batch, roots, root, existing)
+        best_edge = _best_edges(root, keys, store.cols["cluster"], nh, a, b, prio, sim)
         out = []
-        for i, d in enumerate(docs):
-            r = roots[i]
-            cid = f"{int(keys[i]):016x}"
+        for i, (d, r, key) in enumerate(zip(docs, roots, keys.tolist())):
+            cid = f"{key:016x}"
             if canonical.get(r) == i:
                 out.append(Assignment(d.id, cid, "new", 1.0, None, True, False))
                 continue
@@ -628,6 +594,28 @@ class DedupIndex:
             out.append(Assignment(d.id, cid, _PRIORITY_RULE[p], round(float(s), 4), matched,
                                   False, r in existing))
         return out, keys
+
+    def _cluster_keys(self, batch: _Batch, roots: list[int], root: np.ndarray,
+                      existing: dict[int, int]) -> tuple[np.ndarray, dict[int, int]]:
+        """Each copy's cluster key, and the canonical copy of each new cluster (by root)."""
+        docs = batch.docs
+        best_of = _canonical_members(batch, root)
+        used = set(np.unique(self._store.cols["cluster"]).tolist())
+        canonical: dict[int, int] = {}
+        root_key = np.zeros(len(docs), np.uint64)
+        for r in dict.fromkeys(roots):   # clusters in the order of their first copy
+            if r in existing:
+                root_key[r] = existing[r]
+                continue
+            best = canonical[r] = int(best_of[r])
+            key = stable_hash64("cluster:" + docs[best].id)
+            salt = 0
+            while key in used:
+                salt += 1
+                key = stable_hash64(f"cluster:{docs[best].id}#{salt}")
+            used.add(key)
+            root_key[r] = key
+        return root_key[root], canonical
 
     # --- storage ------------------------------------------------------------------------
     def _insert(self, batch: _Batch, run_code: int, keys: np.ndarray, now_min: int) -> None:
@@ -661,6 +649,51 @@ class DedupIndex:
             self._store.keep(last >= cutoff)
 
 
+def _named(batch: _Batch, root: np.ndarray) -> np.ndarray:
+    """Whether another member of its cluster names a copy as rel=canonical."""
+    named = np.zeros(len(root), bool)
+    for r in {int(root[i]) for i, c in enumerate(batch.canon_url) if c is not None}:
+        mem = np.flatnonzero(root == r).tolist()
+        count = Counter(batch.canon_url[i] for i in mem if batch.canon_url[i] is not None)
+        for i in mem:
+            named[i] = any(count[u] - (batch.canon_url[i] == u) > 0 for u in batch.own_urls[i])
+    return named
+
+
+def _canonical_members(batch: _Batch, root: np.ndarray) -> np.ndarray:
+    """Per root, the cluster's canonical copy: a named one, else the earliest published,
+    then the longest text, then the smallest id (then the first)."""
+    nb = len(root)
+    ids = [d.id for d in batch.docs]
+    id_rank = np.empty(nb, np.int64)
+    id_rank[sorted(range(nb), key=ids.__getitem__)] = np.arange(nb)
+    ntok = batch.cols["ntok"].astype(np.int64)
+    order = np.lexsort((id_rank, -ntok, batch.t, ~_named(batch, root), root))
+    first = order[np.r_[True, root[order][1:] != root[order][:-1]]] if nb else order
+    best_of = np.zeros(nb, np.int64)
+    best_of[root[first]] = first
+    return best_of
+
+
+def _best_edges(root: np.ndarray, keys: np.ndarray, hist_cluster: np.ndarray, nh: int,
+                a: np.ndarray, b: np.ndarray, prio: np.ndarray,
+                sim: np.ndarray) -> dict[int, tuple[int, float, int]]:
+    """Per copy, its first edge (they are sorted strongest first) into its own cluster:
+    (priority, similarity, other row). An edge inside the batch serves both ends."""
+    inside = b >= nh
+    u = np.stack([a, np.where(inside, b - nh, -1)], axis=1).ravel()
+    v = np.stack([b, a + nh], axis=1).ravel()
+    hist = v < nh
+    same = np.zeros(len(u), bool)
+    same[hist] = hist_cluster[v[hist]] == keys[u[hist]]
+    bat = ~hist & (u >= 0)
+    same[bat] = root[v[bat] - nh] == root[u[bat]]
+    idx = np.flatnonzero(same)
+    first_u, first = np.unique(u[idx], return_index=True)
+    e = idx[first] // 2
+    return dict(zip(first_u.tolist(), zip(prio[e].tolist(), sim[e].tolist(), v[idx[first]].tolist())))
+
+
 def _sorted_unique(x: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an int64 array."""
     x = np.sort(x)
@@ -684,10 +717,22 @@ def _lead_hits(lead_x: np.ndarray, n_x: np.ndarray, lead_y: np.ndarray,
     if not len(lead_x):
         return np.zeros((0, LEAD_CAP), bool), np.zeros((0, LEAD_CAP), bool)
     pos = np.arange(LEAD_CAP)
-    same = lead_x[:, :, None] == lead_y[:, None, :]
-    hit_x = (same & (pos[None, None, :] < n_y[:, None, None])).any(axis=2)
-    hit_y = (same & (pos[None, :, None] < n_x[:, None, None])).any(axis=1)
-    return hit_x & (pos[None, :] < n_x[:, None]), hit_y & (pos[None, :] < n_y[:, None])
+    # past its count, a lead holds -1 (x) or -2 (y): they match nothing
+    x = np.where(pos < n_x[:, None], lead_x.astype(np.int32), -1)
+    y = np.where(pos < n_y[:, None], lead_y.astype(np.int32), -2)
+    same = x[:, :, None] == y[:, None, :]
+    return _any_last(same), np.logical_or.reduce(same, axis=1)
+
+
+def _any_last(m: np.ndarray) -> np.ndarray:
+    """``m.any(axis=-1)`` of a C-contiguous boolean array, eight flags at a time."""
+    if m.shape[-1] % 8:
+        return m.any(axis=-1)
+    words = m.view(np.uint64)
+    acc = words[..., 0].copy()
+    for j in range(1, words.shape[-1]):
+        acc |= words[..., j]
+    return acc != 0
 
 
 def _lead_in(lead_x: np.ndarray, hit: np.ndarray, start_x: np.ndarray, count_x: np.ndarray,

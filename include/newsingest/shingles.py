@@ -79,17 +79,46 @@ _ASCII_RE = re.compile("[" + "".join(_ASCII_MAP) + "]")
 _SPACE_RE = re.compile(r"\s+")
 
 
-def _load_patterns() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+def _pattern_lines() -> tuple[list[str], list[str]]:
+    """The anchored and the tail patterns of ``data/dedup_boilerplate.txt``."""
     text = resources.files("newsingest").joinpath("data/dedup_boilerplate.txt").read_text("utf-8")
     pats = [line.strip() for line in text.splitlines()
             if line.strip() and not line.lstrip().startswith("#")]
-    anchored = [p for p in pats if p.startswith("^")]
-    tail = [p for p in pats if not p.startswith("^")]
+    return [p for p in pats if p.startswith("^")], [p for p in pats if not p.startswith("^")]
+
+
+def _load_patterns() -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+    anchored, tail = _pattern_lines()
     return (re.compile("|".join(f"(?:{p})" for p in anchored)),
             re.compile("|".join(f"(?:{p})" for p in tail)) if tail else None)
 
 
+def _required_literal(pattern: str) -> str:
+    """The longest run of plain characters that every match of ``pattern`` contains
+    (consecutive top-level literals; "" when there is none or case is ignored)."""
+    try:
+        from re import _constants, _parser   # CPython's parser of regular expressions
+        parsed = _parser.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return ""
+        best, run = "", ""
+        for op, av in parsed:
+            run = run + chr(av) if op is _constants.LITERAL else ""
+            best = max(best, run, key=len)
+        return best
+    except (ImportError, AttributeError, re.error):
+        return ""
+
+
+def _tail_literals() -> tuple[str, ...] | None:
+    """One literal per tail pattern that its matches contain (None: some have none), so
+    that a text without any of them skips the tail search."""
+    lits = tuple(_required_literal(p) for p in _pattern_lines()[1])
+    return lits if all(lits) else None
+
+
 BOILERPLATE_RE, BOILERPLATE_TAIL_RE = _load_patterns()
+BOILERPLATE_TAIL_LITERALS = _tail_literals()
 BOILERPLATE_TAIL_PARAS = 3
 BOILERPLATE_MAX_CHARS = 400
 
@@ -118,12 +147,19 @@ def strip_boilerplate(norm: str) -> str:
     kept = [p for p in paras
             if len(p) >= BOILERPLATE_MAX_CHARS or not (q := p.strip()) or not match(q)]
     tail = BOILERPLATE_TAIL_RE
+    lits = BOILERPLATE_TAIL_LITERALS
     if tail is not None:
-        for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
-            if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
-                kept[i] = ""
+        if lits is None or any(lit in norm for lit in lits):
+            _strip_tail(kept, tail)
         kept = [p for p in kept if p]
     return "\n".join(kept) if len(kept) != len(paras) else norm
+
+
+def _strip_tail(kept: list[str], tail: re.Pattern[str]) -> None:
+    """Blank the last short paragraphs that match a tail pattern."""
+    for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
+        if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
+            kept[i] = ""
 
 
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -187,13 +223,16 @@ def _punctuation_bytes(b: np.ndarray, w: np.ndarray) -> None:
     (C2 xx: no-break space, guillemets, soft hyphen...), U+2000-206F (E2 80/81 xx:
     curly quotes, dashes, bullets, ellipsis...), U+3000-303F (E3 80 xx) and the BOM, so
     that quote and dash styles never change a token."""
-    c2 = np.flatnonzero(b[:-1] == 0xC2)
+    n = len(b)
+    lead = np.flatnonzero(b[:-1] >= 0xC2)   # the candidates: few bytes are this high
+    v = b[lead]
+    c2 = lead[v == 0xC2]
     w[c2] = False
     w[c2 + 1] = False
-    lead = b[:-2]
-    three = np.flatnonzero(((lead == 0xE2) & ((b[1:-1] == 0x80) | (b[1:-1] == 0x81)))
-                           | ((lead == 0xE3) & (b[1:-1] == 0x80))
-                           | ((lead == 0xEF) & (b[1:-1] == 0xBB) & (b[2:] == 0xBF)))
+    t = lead[((v == 0xE2) | (v == 0xE3) | (v == 0xEF)) & (lead < n - 2)]
+    v, v1, v2 = b[t], b[t + 1], b[t + 2]
+    three = t[((v == 0xE2) & ((v1 == 0x80) | (v1 == 0x81))) | ((v == 0xE3) & (v1 == 0x80))
+              | ((v == 0xEF) & (v1 == 0xBB) & (v2 == 0xBF))]
     for j in range(3):
         w[three + j] = False
 
@@ -206,15 +245,17 @@ def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     if not len(b):
         return (np.zeros(0, np.uint64), np.zeros(0, bool), np.zeros(0, np.int64),
                 np.zeros(0, np.int64))
+    padded_w = np.zeros(len(b) + 2, bool)   # word bytes, and a non-word byte at either end
+    w = padded_w[1:-1]
     with np.errstate(over="ignore"):
         digit = (b - np.uint8(48)) < 10
-        w = digit | (((b | np.uint8(32)) - np.uint8(97)) < 26) | (b >= 128)
+        np.logical_or(digit, ((b | np.uint8(32)) - np.uint8(97)) < 26, out=w)
+        w |= b >= 128
     if len(b) > 2:  # a decimal point or thousands separator between digits joins them
         w[1:-1] |= ((b[1:-1] == 46) | (b[1:-1] == 44)) & digit[:-2] & digit[2:]
         _punctuation_bytes(b, w)
-    edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts = np.flatnonzero(edge == 1)
-    ends = np.flatnonzero(edge == -1)
+    edges = np.flatnonzero(padded_w[1:] != padded_w[:-1])   # start, end, start, end...
+    starts, ends = edges[0::2], edges[1::2]
     padded = np.zeros(len(b) + 16, np.uint8)
     padded[8:8 + len(b)] = b
     # every 8-byte little-endian window of the buffer, without copying
@@ -279,9 +320,7 @@ def prepare_text(text: str) -> str:
     if text.isascii():
         norm = text.lower()
     else:
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        norm = text.lower()   # str.lower plus the one common full folding: close to casefold
+        norm = _nfkc(text).lower()   # str.lower plus the one common full folding: close to casefold
         if "\u00df" in norm:
             norm = norm.replace("\u00df", "ss")
     norm = strip_dateline(strip_boilerplate(norm))
@@ -289,6 +328,15 @@ def prepare_text(text: str) -> str:
         norm = norm.replace("\x01", " ")
     return norm if len(norm) <= MAX_TEXT_BYTES // 4 else norm.encode()[:MAX_TEXT_BYTES].decode(
         "utf-8", "ignore")
+
+
+def _nfkc(text: str) -> str:
+    """``unicodedata.normalize("NFKC", text)``, normalising only the paragraphs that need
+    it (a line break is a normalisation boundary: nothing composes or reorders across it)."""
+    if unicodedata.is_normalized("NFKC", text):
+        return text
+    return "\n".join(p if unicodedata.is_normalized("NFKC", p) else unicodedata.normalize("NFKC", p)
+                     for p in text.split("\n"))
 
 
 def sketch_batch(texts: Sequence[str], chunk_bytes: int = 300_000) -> Sketches:
@@ -317,8 +365,10 @@ def _sketch_chunk(texts: list[str]) -> Sketches:
     buf = "\x01".join(texts).encode("utf-8")
     th, is_num, starts, ends = _tokens(buf)
     seps = np.flatnonzero(np.frombuffer(buf, np.uint8) == 1)
-    tdoc = np.searchsorted(seps, starts)
-    ntok = np.bincount(tdoc, minlength=nd)
+    # tokens per document: between the first tokens after consecutive separators
+    bounds = np.r_[0, np.searchsorted(starts, seps), len(starts)] if nd else np.zeros(1, np.int64)
+    ntok = np.diff(bounds)
+    tdoc = np.repeat(np.arange(nd), ntok)
     first_tok = np.cumsum(ntok) - ntok
     tpos = np.arange(len(th)) - first_tok[tdoc]
     # shingles: k consecutive tokens of one document (short documents: all tokens)

@@ -51,7 +51,11 @@ def is_tracker_param(name: str) -> bool:
 
 
 def _clean_path(path: str) -> str:
-    path = quote(unquote(path), safe=_SAFE_PATH) or "/"
+    return _tidy_path(quote(unquote(path), safe=_SAFE_PATH) or "/")
+
+
+def _tidy_path(path: str) -> str:
+    """Collapse slashes, fold AMP variants, drop a trailing slash and index pages."""
     if "//" in path:
         path = _MULTI_SLASH_RE.sub("/", path)
     if "amp" in path:
@@ -65,23 +69,36 @@ def _clean_path(path: str) -> str:
     return path or "/"
 
 
+def _clean_host(host: str) -> str:
+    """Lower case, no trailing dot, no ``amp.`` or ``www.`` prefix."""
+    host = host.lower().rstrip(".")
+    if host.startswith("amp."):
+        host = host[4:]
+    if host.startswith("www."):
+        host = host[4:]
+    return host
+
+
+# a URL whose path needs no escaping and that has no user, port, query or fragment
+_PLAIN_URL_RE = re.compile(r"https?://([A-Za-z0-9.-]+)(/[A-Za-z0-9._~/-]*)?")
+
+
 @lru_cache(maxsize=65536)
 def canonicalize_url(url: str) -> str:
     """Return the comparison key of ``url`` (see the module docstring)."""
     raw = (url or "").strip()
     if not raw:
         return ""
+    plain = _PLAIN_URL_RE.fullmatch(raw)
+    if plain:   # the common case, without urllib (the same result)
+        return "https://" + _clean_host(plain[1]) + _tidy_path(plain[2] or "/")
     if raw.startswith("//"):
         raw = "https:" + raw
     parts = urlsplit(raw)
     scheme = (parts.scheme or "http").lower()
     if scheme == "http":
         scheme = "https"  # one page served over both schemes is one page
-    host = (parts.hostname or "").lower().rstrip(".")
-    if host.startswith("amp."):
-        host = host[4:]
-    if host.startswith("www."):
-        host = host[4:]
+    host = _clean_host(parts.hostname or "")
     try:
         port = parts.port
     except ValueError:
