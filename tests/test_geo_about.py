@@ -48,6 +48,14 @@ def test_descriptors(title: str, text: str, about: list[str], mentioned: set[str
     ("Indian navy rescues ship",
      "The Indian navy rescued the crew of a tanker off the coast of Somalia.", ["IN"]),
     ("Somalia floods", "Floods in Somalia displaced 100,000 people, the U.N. said.", ["SO"]),
+    # ... but the side that reports an attack is the attacked one
+    ("Russian strikes",
+     "Russian drones hit an energy facility overnight, Ukrainian officials said.",
+     ["RU", "UA"]),
+    # a venue town's state after another country ("in Eugene, Oregon"), like a venue city
+    ("Kenyan runner wins", "Kenyan runner Faith Kipyegon won the race in Eugene, Oregon.",
+     ["KE"]),
+    ("Fire in Oregon", "A wildfire forced evacuations in Bend, Oregon.", ["US"]),
 ])
 def test_sources_and_scenes(title: str, text: str, about: list[str]) -> None:
     assert tag_countries(title, text).about == about

@@ -214,8 +214,13 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     if prev_secondary and text[prev_end:start] in _LIST_GAPS:
         return True                     # "from Nigeria, Ghana and Senegal"
     if _source_or_offshore(rw, text, start, end):
-        return True                     # "..., Japan's defence ministry said."
+        # "..., Japan's defence ministry said.", but not the attacked side reporting an
+        # attack ("Russian drones hit an energy facility, Ukrainian officials said.")
+        return kind in _PLACE_KINDS or not _attack_report(rw, text, start, end)
     prv, j = _word_before(text, start)
+    if kind == "state" and text[start - 2:start] == ", ":
+        # "won the race in Eugene, Oregon": the state of a venue town
+        return _town_venue(rw, text, start) and _venue(rw, text, lead, i)
     if prv not in rw.triggers:
         return False
     if prv in rw.articles:
@@ -241,14 +246,43 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         return True                     # background: "after ten years in Spain"
     if kind != "place" or prv not in rw.venue:
         return False
-    # a venue: a city after another country named earlier in the lead ("Mexico beat Japan
-    # in Los Angeles"); not the scene of the story ("A blast killed 12 in Kabul.") nor a
-    # target ("Israeli jets struck targets in Beirut")
+    return _venue(rw, text, lead, i)
+
+
+def _venue(rw: _Roles, text: str, lead: list[list], i: int) -> bool:
+    """A venue: a place after another country named earlier in the lead ("Mexico beat
+    Japan in Los Angeles"); not the scene of the story ("A blast killed 12 in Kabul.") nor
+    a target ("Israeli jets struck targets in Beirut")."""
+    codes, start = lead[i][_CODES], lead[i][_START]
     for k in range(i - 1, -1, -1):
         m = lead[k]
         if m[_KIND] not in _PLACE_KINDS and m[_CODES] != codes:
             return rw.target.isdisjoint(text[m[_END]:start].lower().split())
     return False
+
+
+def _town_venue(rw: _Roles, text: str, start: int) -> bool:
+    """Does "in" or "at" come before the town (one to three capitalised words) that stands
+    before ", " and the state at ``start`` ("in Eugene, Oregon", "at Palo Alto, Calif.")?"""
+    k = start
+    for _ in range(3):
+        w, k = _word_before(text, k)
+        if not w or not text[k:k + 1].isupper():
+            return False
+        if _word_before(text, k)[0] in rw.venue:
+            return True
+    return False
+
+
+def _attack_report(rw: _Roles, text: str, start: int, end: int) -> bool:
+    """Is the mention (a country, not a city: "traders in London said") the source of a
+    report ("..., Ukrainian officials said.") in a sentence that tells of an attack
+    ("Russian drones hit an energy facility overnight")? The reporting side is then the
+    attacked one."""
+    if not _SOURCE_AT.match(text, end):
+        return False
+    sentence = text[text.rfind(". ", 0, start) + 1:start].lower().split()
+    return not rw.target.isdisjoint(sentence)
 
 
 _STRIP = "(\"“‘',;:.’”)"
