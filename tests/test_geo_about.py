@@ -56,6 +56,16 @@ def test_descriptors(title: str, text: str, about: list[str], mentioned: set[str
     ("Kenyan runner wins", "Kenyan runner Faith Kipyegon won the race in Eugene, Oregon.",
      ["KE"]),
     ("Fire in Oregon", "A wildfire forced evacuations in Bend, Oregon.", ["US"]),
+    # an earlier event or a cause in the lead is background ...
+    ("Mexico raises tariffs",
+     "Mexico raised tariffs on Chinese steel, following a similar move by Brazil.",
+     ["MX", "CN"]),
+    ("Cholera spreads",
+     "Kenya reported 40 new cholera cases, linked to the outbreak in Somalia.", ["KE"]),
+    # ... unless the country is its subject, or the clause is a deal with it
+    ("Oil rises", "Oil prices rose after Iran seized a tanker.", ["IR"]),
+    ("Germany deal", "Germany signed a gas deal on Monday following talks with Qatar.",
+     ["DE", "QA"]),
 ])
 def test_sources_and_scenes(title: str, text: str, about: list[str]) -> None:
     assert tag_countries(title, text).about == about

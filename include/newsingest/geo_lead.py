@@ -142,6 +142,7 @@ class _Roles:
         self.compare2 = {w.split()[-1] for w in self.compare if " " in w}
         self.dest = g.words("role_dest_prev")
         self.background = g.words("role_background_words")
+        self.prior = g.words("role_prior_words")
         self.deal = g.words("role_deal_words")
         self.measure = g.words("role_measure_words")
         self.trade = g.words("role_trade_nouns")
@@ -218,6 +219,8 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         # attack ("Russian drones hit an energy facility, Ukrainian officials said.")
         return kind in _PLACE_KINDS or not _attack_report(rw, text, start, end)
     prv, j = _word_before(text, start)
+    if _prior_event(rw, text, start):
+        return True                     # "following a similar move by the United States"
     if kind == "state" and text[start - 2:start] == ", ":
         # "won the race in Eugene, Oregon": the state of a venue town
         return _town_venue(rw, text, start) and _venue(rw, text, lead, i)
@@ -272,6 +275,19 @@ def _town_venue(rw: _Roles, text: str, start: int) -> bool:
         if _word_before(text, k)[0] in rw.venue:
             return True
     return False
+
+
+def _prior_event(rw: _Roles, text: str, start: int) -> bool:
+    """Is the mention inside a clause about an earlier event or a cause, opened by one of
+    role_prior_words within the last six words of its sentence, the mention not being
+    that clause's subject ("following a similar move by the United States", "after
+    sweeping across China's Hainan island", "linked to the outbreak in Congo"; "after"
+    only before a verb in -ing: not "after Iran seized a tanker", "after a week in
+    Japan")?"""
+    before = text[max(0, start - 80):start]
+    words = before[before.rfind(". ") + 1:].lower().split()[-6:]
+    return any(w in rw.prior and (w != "after" or words[k + 1].endswith("ing"))
+               for k, w in enumerate(words[:-1]))
 
 
 def _attack_report(rw: _Roles, text: str, start: int, end: int) -> bool:
