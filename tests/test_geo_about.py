@@ -149,6 +149,10 @@ def test_real_page_patterns(title: str, text: str, about: list[str]) -> None:
     ("Kanzler reist", "Der deutsche Kanzler reist nach China.", ["DE", "CN"]),
     ("México exporta", "México exportó más acero hacia Estados Unidos.", ["MX"]),
     ("Brasil exporta", "O Brasil exportou mais soja para a China.", ["BR"]),
+    # named as destinations later in the clause
+    ("Britons book holidays",
+     "British families booked record numbers of holidays, with Spain and Greece the most "
+     "popular destinations.", ["GB"]),
 ])
 def test_destinations_and_visits(title: str, text: str, about: list[str]) -> None:
     assert tag_countries(title, text).about == about

@@ -143,6 +143,7 @@ class _Roles:
         self.dest = g.words("role_dest_prev")
         self.background = g.words("role_background_words")
         self.prior = g.words("role_prior_words")
+        self.dest_next = g.words("role_dest_next")
         self.deal = g.words("role_deal_words")
         self.measure = g.words("role_measure_words")
         self.trade = g.words("role_trade_nouns")
@@ -219,6 +220,8 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         # attack ("Russian drones hit an energy facility, Ukrainian officials said.")
         return kind in _PLACE_KINDS or not _attack_report(rw, text, start, end)
     prv, j = _word_before(text, start)
+    if not rw.dest_next.isdisjoint(_clause_after(text, end)):
+        return True                     # "with Italy and Japan the top destinations"
     if _prior_event(rw, text, start):
         return True                     # "following a similar move by the United States"
     if kind == "state" and text[start - 2:start] == ", ":
@@ -275,6 +278,14 @@ def _town_venue(rw: _Roles, text: str, start: int) -> bool:
         if _word_before(text, k)[0] in rw.venue:
             return True
     return False
+
+
+def _clause_after(text: str, end: int) -> list[str]:
+    """The next few lower-case words after ``end``, up to the end of the clause."""
+    after = text[end:end + 40]
+    cut = min((k for k in (after.find(","), after.find(". "), after.find(";")) if k >= 0),
+              default=len(after))
+    return after[:cut].lower().rstrip(".").split()
 
 
 def _prior_event(rw: _Roles, text: str, start: int) -> bool:
