@@ -5,6 +5,7 @@ State pairs, Georgia / Korea / Congo). The rules are described in :mod:`newsinge
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import ahocorasick_rs
 
@@ -32,6 +33,7 @@ class _Doc:
         self.g, self.title, self.text = g, title, text
         self._haystack: bytes | None = None   # the padded normal forms, for cue_count
         self._cues: dict[int, int] = {}
+        self._found: set[str] | None = None     # the *_doc cue words in the story
         self.persons: set[str] = set()      # keys of names used as person names
         self.pending = False                # a resolver entry was seen
         self.moved: dict[str, tuple[str, ...]] = {}  # "Athens, Georgia": athens -> US
@@ -58,11 +60,25 @@ class _Doc:
             if len(parts) < 2:
                 parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
             self._haystack = "".join(parts).encode("utf-8", "surrogatepass")
-        automaton = _cue_automaton(words)
-        n = len({idx for idx, _s, _e in automaton.find_matches_as_indexes(
-            self._haystack, overlapping=True)}) if automaton else 0
+        cues = _doc_cues(self.g)
+        keys = cues.keys_of.get(id(words))
+        if keys is not None and keys[0] is words:
+            if self._found is None:     # one scan finds the words of every *_doc list
+                self._found = {cues.keys[idx] for idx, _s, _e in
+                               cues.automaton.find_matches_as_indexes(
+                                   self._haystack, overlapping=True)}
+            n = len(self._found & keys[1])
+        else:                           # a list outside geo_rules.tsv's *_doc lists
+            automaton = _cue_automaton(words)
+            n = len({idx for idx, _s, _e in automaton.find_matches_as_indexes(
+                self._haystack, overlapping=True)}) if automaton else 0
         self._cues[id(words)] = n
         return n
+
+
+def _cue_keys(words: frozenset[str]) -> list[str]:
+    """The normalised cue words and phrases of a list."""
+    return sorted({normalise(w).strip() for w in words} - {""})
 
 
 _CUE_CACHE: dict[int, tuple[frozenset[str], ahocorasick_rs.BytesAhoCorasick | None]] = {}
@@ -75,11 +91,44 @@ def _cue_automaton(words: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick | N
     splitting the story into words."""
     got = _CUE_CACHE.get(id(words))
     if got is None or got[0] is not words:
-        keys = sorted({normalise(w).strip() for w in words} - {""})
+        keys = _cue_keys(words)
         got = (words, ahocorasick_rs.BytesAhoCorasick(
             [f" {w} ".encode("utf-8", "surrogatepass") for w in keys]) if keys else None)
         _CUE_CACHE[id(words)] = got
     return got[1]
+
+
+@dataclass
+class _DocCues:
+    """One automaton over the words of every ``*_doc`` cue list of a gazetteer (sense cues,
+    Georgia / Korea / Congo cues): a story is scanned once for all of them."""
+
+    g: Gazetteer
+    automaton: ahocorasick_rs.BytesAhoCorasick
+    keys: list[str]
+    # id of a list -> (the list, its keys)
+    keys_of: dict[int, tuple[frozenset[str], frozenset[str]]]
+
+
+_DOC_CUES: list[_DocCues] = []
+
+
+def _doc_cues(g: Gazetteer) -> _DocCues:
+    if _DOC_CUES and _DOC_CUES[0].g is g:
+        return _DOC_CUES[0]
+    keys_of: dict[int, tuple[frozenset[str], frozenset[str]]] = {}
+    every: set[str] = set()
+    for name in g.rules:
+        if name.endswith("_doc"):
+            words = g.words(name)
+            keys = frozenset(_cue_keys(words))
+            keys_of[id(words)] = (words, keys)
+            every |= keys
+    keys = sorted(every) or [" "]
+    cues = _DocCues(g, ahocorasick_rs.BytesAhoCorasick(
+        [f" {w} ".encode("utf-8", "surrogatepass") for w in keys]), keys, keys_of)
+    _DOC_CUES[:] = [cues]
+    return cues
 
 
 def _prev_word(s: str, start: int) -> str:
