@@ -90,3 +90,15 @@ def test_territories_treaties_streets(text: str, expected: set[str]) -> None:
 ])
 def test_agencies(text: str, expected: set[str]) -> None:
     assert mentioned(text) == expected
+
+
+def test_cue_count_takes_the_doc_lists_only() -> None:
+    from newsingest.gazetteer import get_gazetteer
+    from newsingest.geo_match import _Doc
+
+    g = get_gazetteer()
+    doc = _Doc(g, "Turkey prices", "The turkey farm sold 300 birds before Thanksgiving.")
+    assert doc.cue_count(g.words("sense:turkey:neg_doc")) == 2    # "thanksgiving", "birds"
+    assert doc.cue_count(g.words("sense:nowhere:neg_doc")) == 0   # an absent list
+    with pytest.raises(ValueError, match="_doc word list"):
+        doc.cue_count(frozenset({"thanksgiving"}))

@@ -219,7 +219,6 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
         # "..., Japan's defence ministry said.", but not the attacked side reporting an
         # attack ("Russian drones hit an energy facility, Ukrainian officials said.")
         return kind in _PLACE_KINDS or not _attack_report(rw, text, start, end)
-    prv, j = _word_before(text, start)
     if not rw.dest_next.isdisjoint(_clause_after(text, end)):
         return True                     # "with Italy and Japan the top destinations"
     if _prior_event(rw, text, start):
@@ -227,6 +226,7 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     if kind == "state" and text[start - 2:start] == ", ":
         # "won the race in Eugene, Oregon": the state of a venue town
         return _town_venue(rw, text, start) and _venue(rw, text, lead, i)
+    prv, j = _word_before(text, start)
     if prv not in rw.triggers:
         return False
     if prv in rw.articles:

@@ -31,7 +31,6 @@ class _Doc:
 
     def __init__(self, g: Gazetteer, title: str, text: str) -> None:
         self.g, self.title, self.text = g, title, text
-        self._haystack: bytes | None = None   # the padded normal forms, for cue_count
         self._cues: dict[int, int] = {}
         self._found: set[str] | None = None     # the *_doc cue words in the story
         self.persons: set[str] = set()      # keys of names used as person names
@@ -50,52 +49,32 @@ class _Doc:
         return self._title_case
 
     def cue_count(self, words: frozenset[str]) -> int:
-        """How many of ``words`` (or phrases) occur as whole words in the story."""
+        """How many of ``words`` (a ``*_doc`` list of geo_rules.tsv: words or phrases)
+        occur as whole words in the story."""
         got = self._cues.get(id(words))
         if got is not None:
             return got
-        if self._haystack is None:
-            # reuse the padded forms _scan_field saved; the text may not be scanned yet
+        cues = _doc_cues(self.g)
+        keys = cues.keys_of.get(id(words))
+        if keys is None or keys[0] is not words:
+            if not words:               # an absent list (g.words gives an empty set)
+                return 0
+            raise ValueError("cue_count takes a *_doc word list of geo_rules.tsv")
+        if self._found is None:         # one scan finds the words of every *_doc list
+            # the padded forms _scan_field saved; the text may not be scanned yet
             parts = self.padded_fields[:2]
             if len(parts) < 2:
                 parts = [" " + normalise(self.title) + " ", " " + normalise(self.text) + " "]
-            self._haystack = "".join(parts).encode("utf-8", "surrogatepass")
-        cues = _doc_cues(self.g)
-        keys = cues.keys_of.get(id(words))
-        if keys is not None and keys[0] is words:
-            if self._found is None:     # one scan finds the words of every *_doc list
-                self._found = {cues.keys[idx] for idx, _s, _e in
-                               cues.automaton.find_matches_as_indexes(
-                                   self._haystack, overlapping=True)}
-            n = len(self._found & keys[1])
-        else:                           # a list outside geo_rules.tsv's *_doc lists
-            automaton = _cue_automaton(words)
-            n = len({idx for idx, _s, _e in automaton.find_matches_as_indexes(
-                self._haystack, overlapping=True)}) if automaton else 0
-        self._cues[id(words)] = n
+            haystack = "".join(parts).encode("utf-8", "surrogatepass")
+            self._found = {cues.keys[idx] for idx, _s, _e in
+                           cues.automaton.find_matches_as_indexes(haystack, overlapping=True)}
+        n = self._cues[id(words)] = len(self._found & keys[1])
         return n
 
 
-def _cue_keys(words: frozenset[str]) -> list[str]:
+def _cue_keys(words: frozenset[str]) -> frozenset[str]:
     """The normalised cue words and phrases of a list."""
-    return sorted({normalise(w).strip() for w in words} - {""})
-
-
-_CUE_CACHE: dict[int, tuple[frozenset[str], ahocorasick_rs.BytesAhoCorasick | None]] = {}
-
-
-def _cue_automaton(words: frozenset[str]) -> ahocorasick_rs.BytesAhoCorasick | None:
-    """An automaton of the normalised cue words and phrases, padded with a space on each
-    side (as a story's padded normal form holds a whole word), or None if there are none;
-    cached. Counting the distinct keys it finds in a story is a few times faster than
-    splitting the story into words."""
-    got = _CUE_CACHE.get(id(words))
-    if got is None or got[0] is not words:
-        keys = _cue_keys(words)
-        got = (words, ahocorasick_rs.BytesAhoCorasick(
-            [f" {w} ".encode("utf-8", "surrogatepass") for w in keys]) if keys else None)
-        _CUE_CACHE[id(words)] = got
-    return got[1]
+    return frozenset(normalise(w).strip() for w in words) - {""}
 
 
 @dataclass
@@ -121,7 +100,7 @@ def _doc_cues(g: Gazetteer) -> _DocCues:
     for name in g.rules:
         if name.endswith("_doc"):
             words = g.words(name)
-            keys = frozenset(_cue_keys(words))
+            keys = _cue_keys(words)
             keys_of[id(words)] = (words, keys)
             every |= keys
     keys = sorted(every) or [" "]
