@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+UV_PIN := uv==0.13.10
 
 .PHONY: run test install lint bench clean
 
@@ -11,8 +12,16 @@ install: $(STAMP)
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@# uv (a pinned wheel from PyPI) installs the pins several times faster than pip;
+	@# when it cannot be had, pip installs the same pins.
+	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" 2>/dev/null \
+	    && $(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt; then \
+	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
+	else \
+	  echo "uv unavailable: installing with pip"; \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . ; \
+	fi
 	@touch $(STAMP)
 
 run: $(STAMP)
