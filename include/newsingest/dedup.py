@@ -186,7 +186,7 @@ def _edges_empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 class DedupIndex:
     """Rolling history of copies; :meth:`assign` clusters a run's copies against it."""
 
-    def __init__(self, window_days: float = 4.0, history_days: float = 7.0,
+    def __init__(self, window_days: float = 5.0, history_days: float = 7.0,
                  rules: MatchRules = RULES) -> None:
         self.window_days = float(window_days)
         self.history_days = float(history_days)

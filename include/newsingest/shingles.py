@@ -46,6 +46,9 @@ from typing import Sequence
 
 import numpy as np
 
+from newsingest.text_equivalents import DROP
+from newsingest.text_equivalents import load as load_equivalents
+
 SHINGLE = 5
 BASE_RATE = 14
 MIN_SAMPLE = 24
@@ -118,6 +121,7 @@ def _tail_literals() -> tuple[str, ...] | None:
 
 
 BOILERPLATE_RE, BOILERPLATE_TAIL_RE = _load_patterns()
+EQUIVALENTS = load_equivalents()
 BOILERPLATE_TAIL_LITERALS = _tail_literals()
 BOILERPLATE_TAIL_PARAS = 3
 BOILERPLATE_MAX_CHARS = 400
@@ -160,6 +164,41 @@ def _strip_tail(kept: list[str], tail: re.Pattern[str]) -> None:
     for i in range(max(0, len(kept) - BOILERPLATE_TAIL_PARAS), len(kept)):
         if len(kept[i]) < BOILERPLATE_MAX_CHARS and tail.search(kept[i].strip()):
             kept[i] = ""
+
+
+FURNITURE_MAX_WORDS = 12
+_SENTENCE_END = tuple(".!?\"'\u201d\u2019")
+
+
+def _is_furniture(line: str) -> bool:
+    """A short line that is not a sentence and holds at most one number: a headline, a
+    kicker, a byline, a section path or a link."""
+    words = line.split()
+    if not words or len(words) > FURNITURE_MAX_WORDS or line.rstrip().endswith(_SENTENCE_END):
+        return False
+    return sum(w[0].isdigit() for w in words) <= 1
+
+
+def strip_furniture(norm: str) -> str:
+    """Drop the page furniture around a story: the run of short non-sentence lines
+    (:func:`_is_furniture`) before its first paragraph (kickers, bylines, the title
+    again) and a run of two or more at its end (lists of related headlines, tags).
+    Tables of figures (lines of several numbers) stay; a text made only of such lines
+    is kept whole."""
+    if "\n" not in norm:
+        return norm
+    lines = [ln for ln in norm.split("\n") if ln.strip()]
+    start = 0
+    while start < len(lines) and _is_furniture(lines[start]):
+        start += 1
+    stop = len(lines)
+    while stop > start and _is_furniture(lines[stop - 1]):
+        stop -= 1
+    if len(lines) - stop < 2:
+        stop = len(lines)
+    if start >= stop:
+        return norm
+    return "\n".join(lines[start:stop])
 
 
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -269,10 +308,77 @@ def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return tok, digit[starts], starts, ends
 
 
+def squeeze_bytes(buf: bytes) -> bytes:
+    """Drop the thousands separators of numbers ("95,800" -> "95800": a comma between a
+    digit and exactly three digits) and the dots of initialisms ("u.s." -> "us.": a dot
+    between two single letters), so that copy-edited styles hash alike."""
+    b = np.frombuffer(buf, np.uint8)
+    n = len(b)
+    if n < 4:
+        return buf
+    with np.errstate(over="ignore"):
+        digit = np.zeros(n + 8, bool)
+        digit[4:n + 4] = (b - np.uint8(48)) < 10
+        letter = np.zeros(n + 8, bool)
+        letter[4:n + 4] = ((b | np.uint8(32)) - np.uint8(97)) < 26
+    word = digit | letter   # padded by 4 on either side: index i + 4 is byte i
+    drop = np.zeros(n, bool)
+    comma = np.flatnonzero(b == 44)
+    if len(comma):
+        c = comma + 4
+        ok = digit[c - 1] & digit[c + 1] & digit[c + 2] & digit[c + 3] & ~digit[c + 4]
+        drop[comma[ok]] = True
+    dot = np.flatnonzero(b == 46)
+    if len(dot):
+        d = dot + 4
+        ok = letter[d - 1] & ~word[d - 2] & letter[d + 1] & ~word[d + 2]
+        drop[dot[ok]] = True
+    return b[~drop].tobytes() if drop.any() else buf
+
+
+def _equivalence_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted token hashes of the variants of ``data/dedup_equivalents.tsv``, the hash of
+    each one's canonical token, whether that token is a number, and whether it is dropped."""
+    table = EQUIVALENTS.tokens
+    if not table:
+        return (np.zeros(0, np.uint64),) * 2 + (np.zeros(0, bool),) * 2
+    var = np.array([_tokens(v.encode("utf-8"))[0][0] for v in table], np.uint64)
+    canon = [c if c != DROP else "x" for c in table.values()]
+    can = np.array([_tokens(c.encode("utf-8"))[0][0] for c in canon], np.uint64)
+    num = np.array([c[0].isdigit() for c in canon], bool)
+    drop = np.array([c == DROP for c in table.values()], bool)
+    order = np.argsort(var)
+    return var[order], can[order], num[order], drop[order]
+
+
+def _apply_equivalents(th: np.ndarray, is_num: np.ndarray, starts: np.ndarray,
+                       ends: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Tokens with every listed variant hashed as its canonical token, dropped ones gone."""
+    var, can, num, drop = _EQUIV_TABLE
+    if not len(var) or not len(th):
+        return th, is_num, starts, ends
+    pos = np.minimum(np.searchsorted(var, th), len(var) - 1)
+    hit = var[pos] == th
+    if not hit.any():
+        return th, is_num, starts, ends
+    idx = pos[hit]
+    th = th.copy()
+    th[hit] = can[idx]
+    is_num = is_num.copy()
+    is_num[hit] = num[idx]
+    gone = np.zeros(len(th), bool)
+    gone[np.flatnonzero(hit)[drop[idx]]] = True
+    if gone.any():
+        keep = ~gone
+        return th[keep], is_num[keep], starts[keep], ends[keep]
+    return th, is_num, starts, ends
+
+
 def token_hashes(norm: str) -> tuple[np.ndarray, np.ndarray]:
     """Stable 64-bit hashes of the word tokens of normalised text, and a mask of the
     tokens that are numbers."""
-    th, is_num, _, _ = _tokens(norm.encode("utf-8")[:MAX_TEXT_BYTES])
+    th, is_num, s, e = _tokens(squeeze_bytes(norm.encode("utf-8")[:MAX_TEXT_BYTES]))
+    th, is_num, _, _ = _apply_equivalents(th, is_num, s, e)
     return th, is_num
 
 
@@ -323,7 +429,10 @@ def prepare_text(text: str) -> str:
         norm = _nfkc(text).lower()   # str.lower plus the one common full folding: close to casefold
         if "\u00df" in norm:
             norm = norm.replace("\u00df", "ss")
-    norm = strip_dateline(strip_boilerplate(norm))
+    norm = strip_dateline(strip_furniture(strip_boilerplate(norm)))
+    norm = EQUIVALENTS.rewrite_phrases(norm)
+    if "%" in norm:
+        norm = norm.replace("%", " pct ")
     if "\x01" in norm:
         norm = norm.replace("\x01", " ")
     return norm if len(norm) <= MAX_TEXT_BYTES // 4 else norm.encode()[:MAX_TEXT_BYTES].decode(
@@ -362,8 +471,9 @@ def sketch_batch(texts: Sequence[str], chunk_bytes: int = 300_000) -> Sketches:
 
 def _sketch_chunk(texts: list[str]) -> Sketches:
     nd = len(texts)
-    buf = "\x01".join(texts).encode("utf-8")
+    buf = squeeze_bytes("\x01".join(texts).encode("utf-8"))
     th, is_num, starts, ends = _tokens(buf)
+    th, is_num, starts, ends = _apply_equivalents(th, is_num, starts, ends)
     seps = np.flatnonzero(np.frombuffer(buf, np.uint8) == 1)
     # tokens per document: between the first tokens after consecutive separators
     bounds = np.r_[0, np.searchsorted(starts, seps), len(starts)] if nd else np.zeros(1, np.int64)
@@ -527,3 +637,6 @@ def sketch_text(text: str) -> Sketch:
                   lead=c["lead"][0, :int(c["lead_n"][0])], lead_head=int(c["lead_head"][0]),
                   content_hash=int(c["chash"][0]),
                   n_tokens=int(c["ntok"][0]), lead_rest=int(c["lead_rest"][0]))
+
+
+_EQUIV_TABLE = _equivalence_table()
