@@ -10,7 +10,12 @@ tokenised in numpy: tokens are runs of letters and digits (a decimal point or
 thousands separator between digits stays inside a number); ASCII and common non-ASCII
 punctuation (curly quotes, dashes, no-break spaces, guillemets) separate them, so quote
 and dash styles never matter. A token hashes its length and its first and last 8 bytes
-(splitmix64). Shingles are word 5-grams of the body (the title is not part of it).
+(splitmix64). Before tokenising, word equivalences (:mod:`newsingest.text_equivalents`:
+"million" hashes as "mln", "per cent" as "pct") apply, page furniture is dropped
+(:func:`strip_furniture`) and thousands separators and initialism dots are squeezed out
+(:func:`squeeze_bytes`). Shingles are word 3-grams of the body (the title is not part
+of it): on short copy-edited copy, one edit every ten words leaves about 70% of the
+3-grams and under 60% of the 5-grams.
 A document keeps:
 
 * ``sample``: a consistent threshold sample of its shingle hashes. Each 64-bit shingle
@@ -49,7 +54,7 @@ import numpy as np
 from newsingest.text_equivalents import DROP
 from newsingest.text_equivalents import load as load_equivalents
 
-SHINGLE = 5
+SHINGLE = 3
 BASE_RATE = 14
 MIN_SAMPLE = 24
 MAX_SAMPLE = 40
