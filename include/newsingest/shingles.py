@@ -178,6 +178,8 @@ _SENTENCE_END = tuple(".!?\"'\u201d\u2019")
 def _is_furniture(line: str) -> bool:
     """A short line that is not a sentence and holds at most one number: a headline, a
     kicker, a byline, a section path or a link."""
+    if len(line) > 16 * FURNITURE_MAX_WORDS or line.count(" ") > 3 * FURNITURE_MAX_WORDS:
+        return False   # long: a paragraph (cheap test before splitting)
     words = line.split()
     if not words or len(words) > FURNITURE_MAX_WORDS or line.rstrip().endswith(_SENTENCE_END):
         return False

@@ -24,10 +24,11 @@ class Equivalents:
     tokens: dict[str, str]
     phrases: dict[str, str]
     phrase_re: re.Pattern[str] | None
+    cue_words: tuple[str, ...] = ()   # a text holding none of these holds no phrase
 
     def rewrite_phrases(self, norm: str) -> str:
         """Replace multi-word variants in case-folded text with their canonical token."""
-        if self.phrase_re is None or not any(p in norm for p in self.phrases):
+        if self.phrase_re is None or not any(w in norm for w in self.cue_words):
             return norm
         return self.phrase_re.sub(lambda m: _replacement(self.phrases[m.group()]), norm)
 
@@ -56,7 +57,10 @@ def parse(text: str) -> Equivalents:
     pattern = (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len,
                                                                            reverse=True))
                           + r")\b") if phrases else None)
-    return Equivalents(tokens, phrases, pattern)
+    # the shortest set of literals every phrase contains: each phrase's rarest-looking
+    # (longest) word
+    cues = tuple(sorted({max(p.split(), key=len) for p in phrases}))
+    return Equivalents(tokens, phrases, pattern, cues)
 
 
 @lru_cache(maxsize=1)
