@@ -524,7 +524,8 @@ class DedupIndex:
             rest[i] = np.where(np.minimum(nq, no) >= rules.min_lead_head, r, 0.0)
         if self.debug is not None:
             self.debug.append(dict(q=q, o=o, contain=contain, cover=cover, la=la, lb=lb,
-                                   rest=rest, same=same_src, final=final))
+                                   rest=rest, same=same_src, identical=identical,
+                                   unreliable=unreliable, final=final))
         ok |= rest >= rules.min_rest
         q, o, sim = q[ok], o[ok], contain[ok]
         return (q, o, np.full(len(q), RULE_PRIORITY["near_duplicate"], np.int8), sim)

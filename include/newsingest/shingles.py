@@ -191,21 +191,32 @@ def strip_furniture(norm: str) -> str:
     (:func:`_is_furniture`) before its first paragraph (kickers, bylines, the title
     again) and a run of two or more at its end (lists of related headlines, tags).
     Tables of figures (lines of several numbers) stay; a text made only of such lines
-    is kept whole."""
+    is kept whole. Only the lines at either end are looked at (the text is not split)."""
     if "\n" not in norm:
         return norm
-    lines = [ln for ln in norm.split("\n") if ln.strip()]
-    start = 0
-    while start < len(lines) and _is_furniture(lines[start]):
-        start += 1
-    stop = len(lines)
-    while stop > start and _is_furniture(lines[stop - 1]):
-        stop -= 1
-    if len(lines) - stop < 2:
-        stop = len(lines)
-    if start >= stop:
+    n = len(norm)
+    start = 0                      # the first line of the story
+    while start < n:
+        nl = norm.find("\n", start)
+        end = n if nl < 0 else nl
+        line = norm[start:end]
+        if line.strip() and not _is_furniture(line):
+            break
+        start = end + 1
+    stop, dropped = n, 0           # the end of its last line
+    while stop > start:
+        nl = norm.rfind("\n", start, stop)
+        line = norm[nl + 1:stop]
+        if line.strip():
+            if not _is_furniture(line):
+                break
+            dropped += 1
+        stop = max(nl, start)
+    if dropped < 2:
+        stop = n
+    if start >= stop or (start == 0 and stop == n):
         return norm
-    return "\n".join(lines[start:stop])
+    return norm[start:stop]
 
 
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -318,63 +329,98 @@ def _tokens(buf: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 def squeeze_bytes(buf: bytes) -> bytes:
     """Drop the thousands separators of numbers ("95,800" -> "95800": a comma between a
     digit and exactly three digits) and the dots of initialisms ("u.s." -> "us.": a dot
-    between two single letters), so that copy-edited styles hash alike."""
+    between two single letters), so that copy-edited styles hash alike. Only the bytes
+    around commas and dots are looked at."""
     b = np.frombuffer(buf, np.uint8)
     n = len(b)
     if n < 4:
         return buf
+    padded = np.zeros(n + 8, np.uint8)   # byte i at i + 4; zeros are neither digit nor letter
+    padded[4:n + 4] = b
+
+    def digit(i: np.ndarray) -> np.ndarray:
+        return (padded[i] - np.uint8(48)) < 10
+
+    def letter(i: np.ndarray) -> np.ndarray:
+        return ((padded[i] | np.uint8(32)) - np.uint8(97)) < 26
+
     with np.errstate(over="ignore"):
-        digit = np.zeros(n + 8, bool)
-        digit[4:n + 4] = (b - np.uint8(48)) < 10
-        letter = np.zeros(n + 8, bool)
-        letter[4:n + 4] = ((b | np.uint8(32)) - np.uint8(97)) < 26
-    word = digit | letter   # padded by 4 on either side: index i + 4 is byte i
-    drop = np.zeros(n, bool)
-    comma = np.flatnonzero(b == 44)
-    if len(comma):
-        c = comma + 4
-        ok = digit[c - 1] & digit[c + 1] & digit[c + 2] & digit[c + 3] & ~digit[c + 4]
-        drop[comma[ok]] = True
-    dot = np.flatnonzero(b == 46)
-    if len(dot):
-        d = dot + 4
-        ok = letter[d - 1] & ~word[d - 2] & letter[d + 1] & ~word[d + 2]
-        drop[dot[ok]] = True
-    return b[~drop].tobytes() if drop.any() else buf
+        c = np.flatnonzero(b == 44) + 4
+        c = c[digit(c - 1) & digit(c + 1)]
+        c = c[digit(c + 2) & digit(c + 3) & ~digit(c + 4)]
+        d = np.flatnonzero(b == 46) + 4
+        d = d[letter(d - 1) & letter(d + 1)]
+        d = d[~letter(d - 2) & ~digit(d - 2) & ~letter(d + 2) & ~digit(d + 2)]
+    if not len(c) and not len(d):
+        return buf
+    keep = np.ones(n, bool)
+    keep[c - 4] = False
+    keep[d - 4] = False
+    return b[keep].tobytes()
 
 
-def _equivalence_table() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Sorted token hashes of the variants of ``data/dedup_equivalents.tsv``, the hash of
-    each one's canonical token, whether that token is a number, and whether it is dropped."""
-    table = EQUIVALENTS.tokens
-    if not table:
-        return (np.zeros(0, np.uint64),) * 2 + (np.zeros(0, bool),) * 2
-    var = np.array([_tokens(v.encode("utf-8"))[0][0] for v in table], np.uint64)
-    canon = [c if c != DROP else "x" for c in table.values()]
-    can = np.array([_tokens(c.encode("utf-8"))[0][0] for c in canon], np.uint64)
-    num = np.array([c[0].isdigit() for c in canon], bool)
-    drop = np.array([c == DROP for c in table.values()], bool)
-    order = np.argsort(var)
-    return var[order], can[order], num[order], drop[order]
+@dataclass(frozen=True)
+class _EquivalenceTable:
+    """``data/dedup_equivalents.tsv`` as token hashes: the sorted single-word variants with
+    their canonical hash, whether it is a number and whether it is dropped; a filter on
+    the low 16 bits of a hash (most tokens skip the look-up); and the multi-word variants."""
+
+    var: np.ndarray
+    can: np.ndarray
+    num: np.ndarray
+    drop: np.ndarray
+    bloom: np.ndarray
+    phrases: tuple[tuple[np.ndarray, int, bool, bool], ...]
+
+
+def _token_hash(word: str) -> int:
+    return int(_tokens(word.encode("utf-8"))[0][0])
+
+
+def _equivalence_table() -> _EquivalenceTable:
+    """Hash the project's table of word equivalences."""
+    def target(canon: str) -> tuple[int, bool, bool]:
+        drop = canon == DROP
+        return (0 if drop else _token_hash(canon)), (not drop and canon[0].isdigit()), drop
+
+    items = sorted((_token_hash(v), *target(c)) for v, c in EQUIVALENTS.tokens.items())
+    var = np.array([i[0] for i in items], np.uint64)
+    bloom = np.zeros(1 << 16, bool)
+    bloom[(var & np.uint64(0xFFFF)).astype(np.intp)] = True
+    phrases = tuple((np.array([_token_hash(w) for w in p.split()], np.uint64), *target(c))
+                    for p, c in EQUIVALENTS.phrases.items())
+    return _EquivalenceTable(var, np.array([i[1] for i in items], np.uint64),
+                             np.array([i[2] for i in items], bool),
+                             np.array([i[3] for i in items], bool), bloom, phrases)
 
 
 def _apply_equivalents(th: np.ndarray, is_num: np.ndarray, starts: np.ndarray,
                        ends: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Tokens with every listed variant hashed as its canonical token, dropped ones gone."""
-    var, can, num, drop = _EQUIV_TABLE
-    if not len(var) or not len(th):
+    """Tokens with every listed variant hashed as its canonical token (a multi-word one
+    as one token spanning its words), dropped ones gone."""
+    table = _EQUIV_TABLE
+    if not len(th):
         return th, is_num, starts, ends
-    pos = np.minimum(np.searchsorted(var, th), len(var) - 1)
-    hit = var[pos] == th
-    if not hit.any():
-        return th, is_num, starts, ends
-    idx = pos[hit]
-    th = th.copy()
-    th[hit] = can[idx]
-    is_num = is_num.copy()
-    is_num[hit] = num[idx]
+    th, is_num, ends = th.copy(), is_num.copy(), ends.copy()
     gone = np.zeros(len(th), bool)
-    gone[np.flatnonzero(hit)[drop[idx]]] = True
+    for seq, canon, num, drop in table.phrases:
+        m = len(seq)
+        idx = np.flatnonzero(th[:len(th) - m + 1] == seq[0])
+        for j in range(1, m):
+            idx = idx[th[idx + j] == seq[j]]
+        if not len(idx):
+            continue
+        for j in range(1, m):
+            gone[idx + j] = True
+        gone[idx] |= drop
+        th[idx], is_num[idx], ends[idx] = canon, num, ends[idx + m - 1]
+    cand = np.flatnonzero(table.bloom[(th & np.uint64(0xFFFF)).astype(np.intp)])
+    if len(cand) and len(table.var):
+        pos = np.minimum(np.searchsorted(table.var, th[cand]), len(table.var) - 1)
+        hit = table.var[pos] == th[cand]
+        idx, rows = cand[hit], pos[hit]
+        th[idx], is_num[idx] = table.can[rows], table.num[rows]
+        gone[idx[table.drop[rows]]] = True
     if gone.any():
         keep = ~gone
         return th[keep], is_num[keep], starts[keep], ends[keep]
@@ -437,7 +483,6 @@ def prepare_text(text: str) -> str:
         if "\u00df" in norm:
             norm = norm.replace("\u00df", "ss")
     norm = strip_dateline(strip_furniture(strip_boilerplate(norm)))
-    norm = EQUIVALENTS.rewrite_phrases(norm)
     if "%" in norm:
         norm = norm.replace("%", " pct ")
     if "\x01" in norm:

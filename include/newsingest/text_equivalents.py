@@ -2,13 +2,12 @@
 
 Copy desks expand wire abbreviations ("mln" -> "million", "pct" -> "percent"), respell
 British forms and spell out small numbers. :mod:`newsingest.shingles` hashes every
-variant as its canonical token, and drops the tokens whose canonical form is ``-``.
-Multi-word variants ("per cent") are rewritten in the text before tokenising.
+variant as its canonical token, and drops the tokens whose canonical form is ``-``;
+a multi-word variant ("per cent") becomes one token.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -18,23 +17,11 @@ DROP = "-"
 
 @dataclass(frozen=True)
 class Equivalents:
-    """Single-token variants (variant -> canonical, ``DROP`` to drop) and a rewrite of
-    the multi-word variants."""
+    """Variant -> canonical token (``DROP``: drop it), for single words and for
+    multi-word variants (keys with spaces)."""
 
     tokens: dict[str, str]
     phrases: dict[str, str]
-    phrase_re: re.Pattern[str] | None
-    cue_words: tuple[str, ...] = ()   # a text holding none of these holds no phrase
-
-    def rewrite_phrases(self, norm: str) -> str:
-        """Replace multi-word variants in case-folded text with their canonical token."""
-        if self.phrase_re is None or not any(w in norm for w in self.cue_words):
-            return norm
-        return self.phrase_re.sub(lambda m: _replacement(self.phrases[m.group()]), norm)
-
-
-def _replacement(canon: str) -> str:
-    return " " if canon == DROP else canon
 
 
 def parse(text: str) -> Equivalents:
@@ -54,13 +41,7 @@ def parse(text: str) -> Equivalents:
             if key in tokens or key in phrases:
                 raise ValueError(f"dedup_equivalents line {n}: {key!r} listed twice")
             target[key] = canon
-    pattern = (re.compile(r"\b(?:" + "|".join(re.escape(p) for p in sorted(phrases, key=len,
-                                                                           reverse=True))
-                          + r")\b") if phrases else None)
-    # the shortest set of literals every phrase contains: each phrase's rarest-looking
-    # (longest) word
-    cues = tuple(sorted({max(p.split(), key=len) for p in phrases}))
-    return Equivalents(tokens, phrases, pattern, cues)
+    return Equivalents(tokens, phrases)
 
 
 @lru_cache(maxsize=1)
