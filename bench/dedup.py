@@ -23,7 +23,14 @@ The set:
   on top); daily digests quoting the leads of current stories; recurring templated
   reports that differ only in figures and dates.
 
-Usage: .venv/bin/python bench/dedup.py [--sizes 10000,100000] [--data DIR]
+A second set, ``--dedup-dev DIR`` (default ``../shared/data/dedup-dev`` relative to the
+project root, scored when present): short wire copy republished with copy-editing, made
+elsewhere (see its README). It runs through ``cluster_documents`` as one batch, side by
+side with the same MinHash LSH, and prints the recall of original<->copy pairs by edit
+and the false-positive pairs by kind of document (follow-ups, live blogs, digests and
+recurring templated items are hard negatives).
+
+Usage: .venv/bin/python bench/dedup.py [--sizes 10000,100000] [--data DIR] [--dedup-dev DIR]
 """
 
 from __future__ import annotations
@@ -44,9 +51,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
-from newsingest.dedup import DedupDoc, DedupIndex
+from newsingest.dedup import DedupDoc, DedupIndex, cluster_documents
 
-DEFAULT_DATA = Path("/work/shared/data/extraction-dev")
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-dev"
+DEFAULT_DEDUP_DEV = ROOT.parent / "shared" / "data" / "dedup-dev"
 DEFAULT_CACHE = Path("/tmp/newsingest_dedup_texts.json")
 T0 = datetime(2026, 11, 1, tzinfo=timezone.utc)
 SPAN_DAYS = 6.0
@@ -358,10 +367,87 @@ def run_minhash(docs: list[DedupDoc], threshold: float, num_perm: int) -> dict:
             "rss_delta": peak_rss_mb() - rss0}
 
 
+# --- the outside set (dedup-dev) ------------------------------------------------------------
+def load_dedup_dev(folder: Path) -> list[dict]:
+    """The records of ``synd_dev.jsonl.gz`` (id, cluster_id, title, text, published,
+    outlet, kind, transforms)."""
+    with gzip.open(folder / "synd_dev.jsonl.gz", "rt", encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def recall_by_edit(records: list[dict], pred: dict[str, object]) -> dict[str, tuple[float, int]]:
+    """Recall of each original<->copy pair, by the edits applied to the copy."""
+    by_cluster: dict[str, list[dict]] = {}
+    for r in records:
+        by_cluster.setdefault(r["cluster_id"], []).append(r)
+    hits: dict[str, list[int]] = {}
+    for members in by_cluster.values():
+        orig = next((r for r in members if r.get("kind") == "original"), None)
+        if orig is None:
+            continue
+        for r in members:
+            if r is orig:
+                continue
+            hit = int(pred[r["id"]] == pred[orig["id"]])
+            for edit in {re.sub(r"\d+$", "", t) for t in r.get("transforms", [])} | {"ALL"}:
+                h = hits.setdefault(edit, [0, 0])
+                h[0] += hit
+                h[1] += 1
+    return {k: (v[0] / v[1], v[1]) for k, v in sorted(hits.items())}
+
+
+def false_positives_by_kind(records: list[dict], pred: dict[str, object]) -> Counter:
+    """Predicted pairs of different stories, counted once per kind of document they touch."""
+    members: dict[object, list[dict]] = {}
+    for r in records:
+        members.setdefault(pred[r["id"]], []).append(r)
+    out: Counter = Counter()
+    for group in members.values():
+        if len(group) > 2000:
+            continue
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if a["cluster_id"] != b["cluster_id"]:
+                    for kind in {a.get("family") or a.get("kind", "?"),
+                                 b.get("family") or b.get("kind", "?")}:
+                        out[kind] += 1
+    return out
+
+
+def score_dedup_dev(folder: Path, args: argparse.Namespace) -> None:
+    """Score newsingest and MinHash LSH on the outside set, with the breakdowns."""
+    records = load_dedup_dev(folder)
+    gold = [r["cluster_id"] for r in records]
+    n = len(records)
+    print(f"\n== dedup-dev ({folder}): {n} documents, {len(set(gold))} stories")
+    inputs = [{"id": r["id"], "title": r.get("title") or "", "text": r.get("text") or "",
+               "published_at": r.get("published") or None, "source": r.get("outlet") or None}
+              for r in records]
+    cpu0 = time.process_time()
+    pred = cluster_documents(inputs)
+    cpu = time.process_time() - cpu0
+    p, r, f = pairwise([pred[x["id"]] for x in records], gold)
+    print(f"{'method':<28}{'P':>7}{'R':>7}{'F1':>7}{'docs/cpu-s':>12}")
+    print(f"{'newsingest.dedup':<28}{p:7.4f}{r:7.4f}{f:7.4f}{n / cpu:12.0f}")
+    docs = [DedupDoc(id=x["id"], title=x["title"], text=x["text"]) for x in inputs]
+    for th in [float(x) for x in args.lsh_thresholds.split(",") if x]:
+        b = run_minhash(docs, th, args.num_perm)
+        bp, br, bf = pairwise(b["pred"], gold)
+        name = f"MinHashLSH t={th} p={args.num_perm}"
+        print(f"{name:<28}{bp:7.4f}{br:7.4f}{bf:7.4f}{n / b['cpu']:12.0f}")
+    rec = recall_by_edit(records, pred)
+    print("recall (original<->copy) by edit: "
+          + ", ".join(f"{k}={v:.2f}/{c}" for k, (v, c) in rec.items()))
+    print(f"false-positive pairs by kind: {dict(false_positives_by_kind(records, pred))}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="10000", help="comma-separated document counts")
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                    help="extraction-dev pages the own set is built from")
+    ap.add_argument("--dedup-dev", type=Path, default=DEFAULT_DEDUP_DEV,
+                    help="the outside syndication set, scored when it exists ('' to skip)")
     ap.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     ap.add_argument("--runs", type=int, default=10, help="assign() calls per size")
     ap.add_argument("--seed", type=int, default=7)
@@ -375,9 +461,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="run LSH thresholds below 0.5 only up to this size (they merge "
                          "nearly everything, and their candidate lists grow quadratically)")
     args = ap.parse_args(argv)
+    dev = args.dedup_dev
+    if str(dev) not in ("", ".") and (dev / "synd_dev.jsonl.gz").exists():
+        score_dedup_dev(dev, args)
+    elif str(dev) not in ("", "."):
+        print(f"dedup-dev: {dev / 'synd_dev.jsonl.gz'} not found, skipped")
     pool = build_pool(load_texts(args.data, args.cache))
     print(f"pool: {len(pool.stories)} real articles, {len(pool.sentences)} sentences")
-    for n in [int(s) for s in args.sizes.split(",") if s]:
+    for n in [int(s) for s in args.sizes.split(",") if s and int(s) > 0]:
         docs, gold = generate(pool, n, args.seed, args.rewritten_leads)
         kinds = Counter(urlsplit(d.url).path.split("/")[1].split("-")[0] for d in docs)
         sizes = Counter(Counter(gold).values())

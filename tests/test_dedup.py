@@ -12,12 +12,18 @@ from pathlib import Path
 import pytest
 
 from newsingest.dedup import Assignment, DedupDoc, DedupIndex, cluster_documents
-from newsingest.shingles import normalize_text, sketch_text
+from newsingest.shingles import (normalize_text, prepare_text, sketch_text, squeeze_bytes,
+                                 strip_furniture, token_hashes)
+from newsingest.text_equivalents import parse as parse_equivalents
 
 _spec = importlib.util.spec_from_file_location(
     "dedup_stories", Path(__file__).parent / "fixtures" / "dedup" / "stories.py")
 S = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(S)
+_spec_w = importlib.util.spec_from_file_location(
+    "dedup_short_wire", Path(__file__).parent / "fixtures" / "dedup" / "short_wire.py")
+W = importlib.util.module_from_spec(_spec_w)
+_spec_w.loader.exec_module(W)
 _spec_r = importlib.util.spec_from_file_location(
     "dedup_rewrites", Path(__file__).parent / "fixtures" / "dedup" / "rewrites.py")
 R = importlib.util.module_from_spec(_spec_r)
@@ -247,16 +253,23 @@ def test_index_without_newer_columns_still_loads():
     restored = DedupIndex.from_bytes(index.to_bytes())
     assert len(restored) == 1 and int(restored._store.cols["lead_rest"][0]) == 0
     res = run([doc("copy", R.FLOOD_REWRITTEN, hours=2, source="daily")], restored, "r2", hours=3)
-    assert res["copy"].rule in ("new", "near_duplicate")
+    # without lead_rest the rewritten-lead rule cannot apply: the copy starts a cluster
+    assert res["copy"].rule == "new" and not res["copy"].existing
+    fresh = DedupIndex()
+    run([doc("orig", R.FLOOD, source="wire")], fresh, "r1", hours=1)
+    res = run([doc("copy", R.FLOOD_REWRITTEN, hours=2, source="daily")], fresh, "r2", hours=3)
+    assert res["copy"].rule == "near_duplicate" and res["copy"].existing
 
 
 # --- time window ------------------------------------------------------------------------
 def test_time_window():
     copy = S.syndicate(S.WIRE_PARAS, local=LOCAL)
-    late = run([wire(), doc("late", copy, hours=24 * 5)], hours=24 * 5)
+    inside = run([wire(), doc("late", copy, hours=24 * 5)], hours=24 * 5)
+    assert inside["late"].cluster_id == inside["wire"].cluster_id   # default window: 5 days
+    late = run([wire(), doc("late", copy, hours=24 * 5 + 6)], hours=24 * 6)
     assert late["late"].cluster_id != late["wire"].cluster_id
     wide = DedupIndex(window_days=6)
-    res = run([wire(), doc("late", copy, hours=24 * 5)], index=wide, hours=24 * 5)
+    res = run([wire(), doc("late", copy, hours=24 * 5 + 6)], index=wide, hours=24 * 6)
     assert res["late"].cluster_id == res["wire"].cluster_id
 
 
@@ -354,3 +367,72 @@ def test_unused_run_ids_are_forgotten():
     run([wire()], index, "r1", hours=1)
     run([doc("council", S.COUNCIL, hours=24 * 3)], index, "r2", hours=24 * 3)
     assert DedupIndex.from_bytes(index.to_bytes())._runs == ["r2"]
+
+
+# --- short, copy-edited wire copy ---------------------------------------------------------
+def test_wire_abbreviations_numbers_and_initialisms_hash_alike():
+    wire_style, edited = token_hashes(prepare_text(
+        "U.S. sales rose 18 pct to 95,800 units, or 2.7 bln dlrs, up 64 cts, the company said.")), \
+        token_hashes(prepare_text(
+            "US sales rose 18 percent to 95800 units, or 2.7 billion dollars, up 64 cents, "
+            "the company said."))
+    assert wire_style[0].tolist() == edited[0].tolist()
+    assert wire_style[1].tolist() == edited[1].tolist()   # the same tokens are numbers
+    pct = token_hashes(prepare_text("inflation of 5% a year"))[0].tolist()
+    assert pct == token_hashes(prepare_text("inflation of 5 per cent a year"))[0].tolist()
+    # a comma that is not a thousands separator, and dotted words that are not initialisms
+    assert squeeze_bytes(b"1,5 and 12,3456 and 1,250,000") == b"1,5 and 12,3456 and 1250000"
+    assert squeeze_bytes(b"u.s. and e.g. but not end.a or ab.c.") == b"us. and eg. but not end.a or ab.c."
+
+
+def test_ad_break_words_inside_a_paragraph_are_dropped():
+    plain = token_hashes(prepare_text("the shares rose in early trading after the news"))[0]
+    broken = token_hashes(prepare_text("the shares rose ADVERTISEMENT in early trading "
+                                       "Story continues below advertisement after the news"))[0]
+    assert plain.tolist() == broken.tolist()
+
+
+def test_page_furniture_around_a_story_is_dropped_tables_stay():
+    story = ("harlan freight systems said it agreed to buy the trucking unit of norden "
+             "logistics for 412 mln dlrs in cash.\nthe deal is expected to close in the third quarter.")
+    page = "business | transport\nby dana whitfield\n" + story + "\nrelated stories\n" + "\n".join(
+        h.lower() for h in W.RELATED_HEADLINES)
+    assert strip_furniture(page) == story
+    table = "shr 82 cts vs 76 cts\nnet 4,200,000 vs 3,954,000\nsales 58.7 mln vs 60.6 mln"
+    assert strip_furniture(table) == table
+    one_tail = story + "\nmore to come"        # a single short last line is not a list
+    assert strip_furniture(one_tail) == one_tail
+
+
+def test_copy_edited_short_wire_copy_joins_its_original():
+    """A 170-word wire story as a regional outlet prints it: spelled-out abbreviations, no
+    thousands separators, a shortened dateline, a byline, an ad break, an inline
+    "Related:" link, a list of related headlines, and the last paragraph cut."""
+    res = run([doc("wire", W.BRIEF_WIRE, source="reuters"),
+               doc("copy", W.copy_edited(), hours=30, source="gazette")])
+    assert res["copy"].cluster_id == res["wire"].cluster_id
+    assert res["copy"].rule == "near_duplicate" and res["copy"].matched_id == "wire"
+
+
+def test_follow_up_reusing_the_wires_first_two_paragraphs_stays_apart():
+    """Issue 16: a follow-up that puts a new top over the wire's first two paragraphs
+    shares the wire's lead, so only containment keeps it apart (about 0.56 of it is the
+    wire's: below ``min_containment``). Moving the threshold to 0.5 merges it."""
+    res = run([doc("wire", W.BRIEF_WIRE, source="reuters"),
+               doc("follow", W.FOLLOW_UP_FIRST_TWO, hours=48, source="gazette")], hours=50)
+    assert res["follow"].cluster_id != res["wire"].cluster_id
+    assert res["follow"].rule == "new" and res["wire"].rule == "new"
+
+
+def test_equivalents_table_errors_name_the_line():
+    with pytest.raises(ValueError, match="line 2"):
+        parse_equivalents("mln\tmillion\nbroken line without a tab\n")
+    with pytest.raises(ValueError, match="listed twice"):
+        parse_equivalents("mln\tmillion\nbln\tmillion\n")
+    table = parse_equivalents("# comment\npct\tpercent per_cent\n-\tadvertisement\n")
+    assert table.tokens == {"percent": "pct", "advertisement": "-"}
+    assert table.phrases == {"per cent": "pct"}
+    # a multi-word variant becomes one token; its words elsewhere keep their own hashes
+    assert (token_hashes(prepare_text("rose 5 per cent, not per head"))[0].tolist()
+            == token_hashes(prepare_text("rose 5 percent, not per head"))[0].tolist())
+

@@ -12,15 +12,16 @@ Rules, strongest first (``Assignment.rule``):
 * ``content_hash``: the same body after normalisation (NFKC, case-folded, punctuation,
   quote and dash styles and whitespace ignored, credit and promo paragraphs of
   ``data/dedup_boilerplate.txt`` dropped), at least 12 words.
-* ``near_duplicate``: consistent samples of word 5-gram shingles
+* ``near_duplicate``: consistent samples of word 3-gram shingles (after word equivalences,
+  page furniture and boilerplate are removed)
   (:mod:`newsingest.shingles`), all of (thresholds in :class:`MatchRules`):
   - publication times at most ``window_days`` apart;
   - boilerplate keys do not count: a key seen in ``corpus_clusters`` (5) or more
     clusters, in ``outlet_clusters`` (3) or more clusters of one outlet, or with more
     than ``max_postings`` postings;
   - at least ``min_overlap`` (3) shared keys, containment (shared / smaller sample)
-    >= ``min_containment`` (0.7) and coverage (shared / larger sample) >=
-    ``min_coverage`` (0.25): a trimmed copy is contained in its original;
+    >= ``min_containment`` (0.6) and coverage (shared / larger sample) >=
+    ``min_coverage`` (0.15): a trimmed copy is contained in its original;
   - the leads agree: >= ``min_lead`` (0.5) of the head of one copy's lead lies in the
     other's lead (either way across outlets, both ways within one outlet), unless the
     texts are near-identical (containment >= 0.9 and coverage >= 0.8; 0.95 both within
@@ -33,7 +34,7 @@ Rules, strongest first (``Assignment.rule``):
     >= ``min_rest`` (0.6) of the lead shingles after one copy's first sentence (its
     *rest head*, at least ``min_lead_head`` of them) lie in the other's lead. A
     follow-up under a new top of more than one sentence fails here;
-  - the figures agree: when the smaller copy has >= ``min_numeric`` (4) sampled
+  - the figures agree: when the smaller copy has >= ``min_numeric`` (3) sampled
     shingles holding numbers, their containment is at least ``numeric_ratio`` (0.7)
     times that of the other shingles, and a lead whose numeric shingles mostly differ
     does not agree. Recurring templated reports (same words, other figures and dates)
@@ -86,19 +87,20 @@ _SHIFT = np.uint64(1 << 32)
 
 @dataclass(frozen=True)
 class MatchRules:
-    """Thresholds of the near-duplicate rule (see the module docstring); tuned on
-    ``bench/dedup.py`` and the fixtures of ``tests/test_dedup.py``."""
+    """Thresholds of the near-duplicate rule (see the module docstring); chosen on
+    ``../shared/data/dedup-dev`` (short copy-edited wire copy), checked on ``bench/dedup.py``
+    and the fixtures of ``tests/test_dedup.py`` (docs/decisions.md)."""
 
     min_overlap: int = 3
-    min_containment: float = 0.7
-    min_coverage: float = 0.25
+    min_containment: float = 0.6
+    min_coverage: float = 0.15
     min_lead: float = 0.5
     min_rest: float = 0.6
     identical_containment: float = 0.9
     identical_coverage: float = 0.8
     same_source_identical: float = 0.95
     min_lead_head: int = 3
-    min_numeric: int = 4
+    min_numeric: int = 3
     numeric_ratio: float = 0.7
     corpus_clusters: int = 5
     outlet_clusters: int = 3
@@ -186,7 +188,7 @@ def _edges_empty() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 class DedupIndex:
     """Rolling history of copies; :meth:`assign` clusters a run's copies against it."""
 
-    def __init__(self, window_days: float = 4.0, history_days: float = 7.0,
+    def __init__(self, window_days: float = 5.0, history_days: float = 7.0,
                  rules: MatchRules = RULES) -> None:
         self.window_days = float(window_days)
         self.history_days = float(history_days)
@@ -522,7 +524,8 @@ class DedupIndex:
             rest[i] = np.where(np.minimum(nq, no) >= rules.min_lead_head, r, 0.0)
         if self.debug is not None:
             self.debug.append(dict(q=q, o=o, contain=contain, cover=cover, la=la, lb=lb,
-                                   rest=rest, same=same_src, final=final))
+                                   rest=rest, same=same_src, identical=identical,
+                                   unreliable=unreliable, final=final))
         ok |= rest >= rules.min_rest
         q, o, sim = q[ok], o[ok], contain[ok]
         return (q, o, np.full(len(q), RULE_PRIORITY["near_duplicate"], np.int8), sim)
