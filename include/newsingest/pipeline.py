@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import pyarrow as pa
 
 from newsingest import __version__
-from newsingest.config import FeedSpec, Settings, check_data_url, load_registry
+from newsingest.config import FeedSpec, Settings, load_registry
 from newsingest.errors import ConfigError
 from newsingest.schema import ARTICLES, COPIES, FEED_POLLS, RAW_PAGES, SCHEMA_VERSION, TS, to_table
 from newsingest.state import DEDUP_INDEX, SITE_TEMPLATES, FeedStates
@@ -140,7 +140,6 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
     see all of a site's pages together. With ``max_groups`` (Airflow's
     ``max_map_length``), the group size grows until the groups fit.
     """
-    check_data_url(ctx.settings.data_url)
     feeds = load_registry(ctx.settings.feeds_path)
     if feed_ids:
         known = {f.id for f in feeds}
