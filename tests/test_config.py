@@ -212,4 +212,4 @@ def test_large_registry_parses_quickly() -> None:
     feeds = parse_registry(text)
     cpu = time.process_time() - t0
     assert len(feeds) == 20_000 and feeds[-1].country == "BR"
-    assert cpu < 4.0, f"{cpu:.1f} s CPU for 20,000 feeds"
+    assert cpu < 6.0, f"{cpu:.1f} s CPU for 20,000 feeds"   # pure-Python loader: ~9 s

@@ -157,7 +157,7 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
     if max_groups and len(groups) > max_groups:
         wanted_size = size
         while len(groups) > max_groups:
-            wanted_size = max(wanted_size + 1, -(-len(feeds) // max_groups), wanted_size * 5 // 4)
+            wanted_size = max(wanted_size + max(1, wanted_size // 20), -(-len(feeds) // max_groups))
             groups = _group_by_host(feeds, wanted_size)
         log.warning("%d feeds in groups of %d make more than %d mapped tasks "
                     "(Airflow's core.max_map_length): groups of %d this run",
