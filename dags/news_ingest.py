@@ -8,15 +8,32 @@ from ``NEWS_*`` environment variables (see the README) and the run's params.
 
 from __future__ import annotations
 
+import functools
 import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
+
+from newsingest.config import check_schedule
+from newsingest.errors import ConfigError
 
 ARTICLES_ASSET = Asset(name="news_articles", uri="file:///newsingest/articles")
-SCHEDULE = os.environ.get("NEWS_SCHEDULE", "*/30 * * * *")
+# Checked when the file is parsed: a bad value is an import error naming NEWS_SCHEDULE.
+SCHEDULE = check_schedule(os.environ.get("NEWS_SCHEDULE"))
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30),
            "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=10)}
+
+
+def fail_fast(fn):
+    """Configuration errors fail the task at once: a retry cannot fix a bad setting."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ConfigError as exc:
+            raise AirflowFailException(f"configuration error (not retried): {exc}") from exc
+    return wrapper
 
 
 def _ctx():
@@ -49,31 +66,40 @@ def _ctx():
 )
 def news_ingest():
     @task
+    @fail_fast
     def plan() -> list[dict]:
+        """Check every setting and the registry once; hand each group its feeds."""
+        from airflow.sdk.configuration import conf
+
         from newsingest.pipeline import plan as plan_groups
 
         params = get_current_context()["params"]
-        return plan_groups(_ctx(), params.get("feed_ids") or None, params.get("group_size") or None)
+        return plan_groups(_ctx(), params.get("feed_ids") or None, params.get("group_size") or None,
+                           max_groups=conf.getint("core", "max_map_length", fallback=1024))
 
     @task
+    @fail_fast
     def poll(group: dict) -> str:
         from newsingest.pipeline import poll_group
 
         return poll_group(_ctx(), group, force=bool(get_current_context()["params"].get("force")))
 
     @task
+    @fail_fast
     def fetch(ref: str) -> str:
         from newsingest.pipeline import fetch_group
 
         return fetch_group(_ctx(), ref)
 
     @task
+    @fail_fast
     def extract(ref: str) -> str:
         from newsingest.pipeline import extract_group
 
         return extract_group(_ctx(), ref)
 
     @task
+    @fail_fast
     def dedup(refs: list[str]) -> list[str]:
         from newsingest.pipeline import dedup_stage
 
@@ -82,6 +108,7 @@ def news_ingest():
         return refs
 
     @task
+    @fail_fast
     def tag_countries(refs: list[str]) -> list[str]:
         from newsingest.pipeline import geo_stage
 
@@ -89,6 +116,7 @@ def news_ingest():
         return refs
 
     @task(outlets=[ARTICLES_ASSET])
+    @fail_fast
     def publish(refs: list[str]) -> dict:
         from newsingest.pipeline import publish as publish_run
 

@@ -31,14 +31,14 @@ def policy(**overrides: object) -> FetchPolicy:
 
 
 def test_policy_from_settings() -> None:
-    s = Settings(user_agent="bot/1.0 (+https://x.example)", max_feed_bytes=123, max_page_bytes=45,
+    s = Settings(user_agent="bot/1.0 (+https://x.example)", max_feed_bytes=12_345, max_page_bytes=4_567,
                  per_host_concurrency=3, host_interval=2.5, fetch_workers=4, fetch_retries=1,
                  respect_robots=False, allow_private_networks=True)
     p = FetchPolicy.from_settings(s)
     assert (p.user_agent, p.max_bytes, p.per_host_concurrency, p.host_interval, p.workers,
             p.retries, p.respect_robots, p.allow_private) == (
-        "bot/1.0 (+https://x.example)", 123, 3, 2.5, 4, 1, False, True)
-    assert FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes).max_bytes == 45
+        "bot/1.0 (+https://x.example)", 12_345, 3, 2.5, 4, 1, False, True)
+    assert FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes).max_bytes == 4_567
 
 
 def test_simple_get_headers_and_metadata() -> None:

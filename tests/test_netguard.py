@@ -136,3 +136,21 @@ def test_slow_dns_is_cut_by_the_timeout(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(HostResolutionError, match="DNS lookup took longer than 0.2s"):
         resolve_url("http://slow.example/", allow_private=False, timeout=0.2)
     assert time.monotonic() - started < 0.6
+
+
+# Teredo (2001:0::/32) carries the client's IPv4 address inverted in its last 32 bits.
+TEREDO_METADATA = "2001:0:4136:e378:8000:63bf:5601:5601"    # client 169.254.169.254
+TEREDO_LOOPBACK = "2001:0:4136:e378:8000:63bf:80ff:fffe"    # client 127.0.0.1
+
+
+def test_teredo_address_carrying_metadata_is_refused_even_with_allow_private(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    why = address_problem(TEREDO_METADATA, True) or ""
+    assert why == f"cloud metadata address (embedded in IPv6 {TEREDO_METADATA})"
+    assert address_problem(TEREDO_METADATA, False) == why      # named for what it carries
+    assert address_problem(TEREDO_LOOPBACK, False) == (
+        f"loopback address (embedded in IPv6 {TEREDO_LOOPBACK})")
+    fake_dns(monkeypatch, {"sneaky.example": [TEREDO_METADATA]})
+    for url in (f"http://[{TEREDO_METADATA}]/latest/meta-data/", "http://sneaky.example/"):
+        with pytest.raises(UnsafeURLError, match="cloud metadata address"):
+            check_url(url, allow_private=True)

@@ -14,7 +14,7 @@ import io
 import re
 import xml.sax
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -38,6 +38,8 @@ _XML_DECL_ENCODING = re.compile(rb"^(\xef\xbb\xbf)?\s*<\?xml[^>]*?encoding\s*=\s
 SINGLE_BYTE_CHARSETS = frozenset({"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1",
                                   "windows-1252", "cp1252", "iso-8859-15", "us-ascii", "ascii"})
 _EMAIL_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
+_ROOT_END = re.compile(rb"</(?:[A-Za-z_][\w.-]*:)?(?:rss|feed|RDF|channel)\s*>\s*(?:<!--.*?-->\s*)*$",
+                       re.S)                # the document's closing root tag ends the body
 MAX_ENTITY_DECLS = 64      # more entity declarations than this: drop the whole DTD subset
 
 
@@ -103,34 +105,44 @@ def _utc(struct: Any) -> datetime | None:
     return dt if dt.year >= MIN_YEAR else None
 
 
-def _http_url(value: str | None, base: str) -> str | None:
-    if not value or not isinstance(value, str):
-        return None
+def _check_link(value: Any, base: str) -> tuple[str | None, str | None]:
+    """(absolute http(s) link, None), or (None, why it is unusable); (None, None) if absent."""
+    if not value or not isinstance(value, str) or not value.strip():
+        return None, None
     value = value.strip()
-    if not value or any(ord(c) < 32 for c in value):
-        return None
+    if any(ord(c) < 32 for c in value):
+        return None, "a link with control characters"
     try:
         absolute = urljoin(base, value)
         parts = urlsplit(absolute)
     except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return absolute
+        return None, "a malformed link"
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        return None, f"a {scheme}: link" if scheme else "a link without a scheme"
+    if not parts.hostname:
+        return None, "a link without a host"
+    return absolute, None
 
 
-def _entry_link(entry: Any, base: str) -> str | None:
-    link = _http_url(entry.get("link"), base)
-    if link:
-        return link
-    for item in entry.get("links") or []:
-        if item.get("rel", "alternate") == "alternate":
-            link = _http_url(item.get("href"), base)
-            if link:
-                return link
+def _http_url(value: str | None, base: str) -> str | None:
+    return _check_link(value, base)[0]
+
+
+def _entry_link(entry: Any, base: str) -> tuple[str | None, str]:
+    """The entry's article link, or (None, why none is usable: the first bad link's reason)."""
+    why: str | None = None
+    candidates = [entry.get("link")]
+    candidates += [item.get("href") for item in entry.get("links") or []
+                   if item.get("rel", "alternate") == "alternate"]
     if entry.get("guidislink") or entry.get("id", "").startswith(("http://", "https://")):
-        return _http_url(entry.get("id"), base)
-    return None
+        candidates.append(entry.get("id"))
+    for value in candidates:
+        link, problem = _check_link(value, base)
+        if link:
+            return link, ""
+        why = why or problem
+    return None, why or "no link"
 
 
 def _names(entry: Any) -> list[str]:
@@ -176,12 +188,41 @@ def _why_unusable(parsed: Any, body: bytes) -> str:
     return "no entries and no feed element"
 
 
+@dataclass
+class ParsedFeed:
+    """A parsed feed: its entries, the items left out and why, and a warning if any."""
+
+    entries: list[FeedEntry]
+    items: int = 0                       # items in the document (complete or not)
+    dropped: Counter[str] = field(default_factory=Counter)   # reason -> items left out
+    warning_kind: str | None = None      # "truncated_feed", "malformed_feed", "dropped_entries"
+    warning: str | None = None
+
+    def add_warning(self, kind: str, message: str) -> None:
+        """Keep the first (most serious) kind; join the messages."""
+        self.warning_kind = self.warning_kind or kind
+        self.warning = f"{self.warning}; {message}" if self.warning else message
+
+
 def parse_feed(body: bytes, url: str, *, now: datetime | None = None) -> list[FeedEntry]:
-    """Parse a feed body into clean entries (document order).
+    """Parse a feed body into clean entries (document order); see :func:`read_feed`."""
+    return read_feed(body, url, now=now).entries
+
+
+def _describe_dropped(dropped: Counter[str], items: int) -> str:
+    total = sum(dropped.values())
+    reasons = ", ".join(f"{n} with {why}" for why, n in dropped.most_common())
+    return f"{total} of {items} items dropped: {reasons}"
+
+
+def read_feed(body: bytes, url: str, *, now: datetime | None = None) -> ParsedFeed:
+    """Parse a feed body into clean entries, with what was left out and why.
 
     Raises FeedParseError saying why when the body is not a usable feed. A feed with
-    a recoverable problem (wrong declared charset, truncated after some items) is
-    accepted with the entries that could be read.
+    a recoverable problem is accepted with the entries that could be read and a
+    warning: ``truncated_feed`` (the document stops before its end, e.g. a dropped
+    connection), ``malformed_feed`` (not well-formed XML, entries recovered), and
+    ``dropped_entries`` (items without an http(s) link: ``ftp:``, ``javascript:``...).
     """
     now = now or datetime.now(timezone.utc)
     if not body or not body.strip(b" \t\r\n\x00\xef\xbb\xbf"):
@@ -196,15 +237,33 @@ def parse_feed(body: bytes, url: str, *, now: datetime | None = None) -> list[Fe
     if not raw_entries:
         exc = parsed.get("bozo_exception")
         if parsed.get("version") and not isinstance(exc, xml.sax.SAXException):
-            return []     # a well-formed feed that is simply empty (charset notes are fine)
+            return ParsedFeed([])   # a well-formed feed that is simply empty (charset notes are fine)
         raise FeedParseError(f"{url}: {_why_unusable(parsed, body)}")
+
+    result = ParsedFeed([], items=len(raw_entries))
+    exc = parsed.get("bozo_exception")
+    truncated = False
+    if isinstance(exc, xml.sax.SAXParseException):
+        where = f"line {exc.getLineNumber()}: {exc.getMessage()}"
+        truncated = not _ROOT_END.search(body[-256:])
+        if truncated:
+            result.add_warning("truncated_feed", f"feed truncated (the document stops before "
+                                                 f"its end, XML error at {where}); "
+                                                 f"entries recovered from the complete items")
+        else:
+            result.add_warning("malformed_feed", f"XML not well-formed at {where}; "
+                                                 f"entries recovered by the lenient parser")
 
     drafts: list[dict[str, Any]] = []
     seen_exact: set[tuple[Any, ...]] = set()
-    for raw in raw_entries:
-        link = _entry_link(raw, url)
-        if link is None:
-            continue                        # nothing to fetch or cite: not an article
+    for n, raw in enumerate(raw_entries):
+        link, why = _entry_link(raw, url)
+        if link is None:                    # nothing to fetch or cite: not an article
+            if truncated and n == len(raw_entries) - 1:
+                result.items -= 1           # the item the cut went through: not an item
+            else:
+                result.dropped[why] += 1
+            continue
         guid = collapse(raw.get("id") or "")[:MAX_GUID_CHARS] or None
         title = to_text(raw.get("title"), (raw.get("title_detail") or {}).get("type"),
                         MAX_TITLE_CHARS)
@@ -238,7 +297,10 @@ def parse_feed(body: bytes, url: str, *, now: datetime | None = None) -> list[Fe
             entry_id = f"{base}#{n}"
         used.add(entry_id)
         entries.append(FeedEntry(entry_id=entry_id, **d))
-    return entries
+    result.entries = entries
+    if result.dropped:
+        result.add_warning("dropped_entries", _describe_dropped(result.dropped, result.items))
+    return result
 
 
 def newest_first(entries: list[FeedEntry]) -> list[FeedEntry]:

@@ -131,35 +131,63 @@ def _read(ctx: RunContext, rel: str) -> list[dict]:
 
 # -- plan -------------------------------------------------------------------------------
 def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
-         group_size: int | None = None) -> list[dict[str, Any]]:
-    """Validate the registry, clear this run's staging area and split feeds into groups.
+         group_size: int | None = None, max_groups: int | None = None) -> list[dict[str, Any]]:
+    """Validate the settings and the registry, clear this run's staging area, group the feeds.
 
-    Feeds of one publisher stay in one group where possible, so per-host politeness
-    and per-site template learning see all of a site's pages together.
+    The registry is parsed here once per run; each group carries its feeds' specs
+    (``specs``) so the mapped tasks never parse it again. Feeds of one publisher stay
+    in one group where possible, so per-host politeness and per-site template learning
+    see all of a site's pages together. With ``max_groups`` (Airflow's
+    ``max_map_length``), the group size grows until the groups fit.
     """
     feeds = load_registry(ctx.settings.feeds_path)
     if feed_ids:
         known = {f.id for f in feeds}
         unknown = sorted(set(feed_ids) - known)
         if unknown:
+            shown = sorted(known)
             raise ConfigError(f"unknown feed id(s) in params: {', '.join(unknown)}; "
-                              f"known: {', '.join(sorted(known))}")
-        feeds = [f for f in feeds if f.id in set(feed_ids)]
+                              f"known: {', '.join(shown[:50])}"
+                              + (f" and {len(shown) - 50} more" if len(shown) > 50 else ""))
+        wanted = set(feed_ids)
+        feeds = [f for f in feeds if f.id in wanted]
     ctx.store.remove_tree(ctx.staging)
     size = group_size or ctx.settings.feed_group_size
+    groups = _group_by_host(feeds, size)
+    if max_groups and len(groups) > max_groups:
+        wanted_size = size
+        while len(groups) > max_groups:
+            wanted_size = max(wanted_size + max(1, wanted_size // 20), -(-len(feeds) // max_groups))
+            groups = _group_by_host(feeds, wanted_size)
+        log.warning("%d feeds in groups of %d make more than %d mapped tasks "
+                    "(Airflow's core.max_map_length): groups of %d this run",
+                    len(feeds), size, max_groups, wanted_size)
+    return [{"index": i, "feeds": [f.id for f in g], "specs": [f.to_dict() for f in g]}
+            for i, g in enumerate(groups)]
+
+
+def _group_by_host(feeds: Sequence[FeedSpec], size: int) -> list[list[FeedSpec]]:
     by_host: dict[str, list[FeedSpec]] = {}
     for f in feeds:
         by_host.setdefault(urlsplit(f.url).netloc, []).append(f)
-    groups: list[list[str]] = []
-    current: list[str] = []
+    groups: list[list[FeedSpec]] = []
+    current: list[FeedSpec] = []
     for host_feeds in by_host.values():
         if current and len(current) + len(host_feeds) > size:
             groups.append(current)
             current = []
-        current.extend(f.id for f in host_feeds)
+        current.extend(host_feeds)
     if current:
         groups.append(current)
-    return [{"index": i, "feeds": g} for i, g in enumerate(groups)]
+    return groups
+
+
+def _group_specs(ctx: RunContext, group: dict[str, Any]) -> dict[str, FeedSpec]:
+    """The group's feed specs: handed on by ``plan`` (older groups: from the registry)."""
+    if group.get("specs"):
+        return {d["id"]: FeedSpec.from_dict(d) for d in group["specs"]}
+    wanted = set(group["feeds"])
+    return {f.id: f for f in load_registry(ctx.settings.feeds_path) if f.id in wanted}
 
 
 # -- poll -------------------------------------------------------------------------------
@@ -169,7 +197,7 @@ def poll_group(ctx: RunContext, group: dict[str, Any], force: bool = False) -> s
     from newsingest.fetch import Fetcher, FetchPolicy
 
     s = ctx.settings
-    specs = {f.id: f for f in load_registry(s.feeds_path)}
+    specs = _group_specs(ctx, group)
     states = FeedStates.load(ctx.store, ctx.run_id)
     polls: list[dict] = []
     entries: list[dict] = []

@@ -17,7 +17,7 @@ from typing import Any, Mapping, Sequence
 
 from newsingest.config import FeedSpec
 from newsingest.errors import FeedParseError
-from newsingest.feedparse import FeedEntry, newest_first, parse_feed
+from newsingest.feedparse import FeedEntry, ParsedFeed, newest_first, read_feed
 from newsingest.fetch import Fetcher, FetchResult
 
 
@@ -206,8 +206,9 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
                    error=f"backing off until {state.next_poll_at}")
         return PollOutcome(feed.id, [], state, row)
 
+    # force: a full, unconditional GET whose entries are read even if the body is unchanged
     has_validators = bool(state.etag or state.last_modified) and state.body_hash is not None
-    conditional = (has_validators and state.trust >= rules.trust_use_validators
+    conditional = (not force and has_validators and state.trust >= rules.trust_use_validators
                    and state.polls_since_unconditional + 1 < check_every(state.trust, rules))
     if conditional:
         res = fetcher.fetch(feed.url, etag=state.etag, last_modified=state.last_modified)
@@ -218,6 +219,7 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
         return _failed(feed, state, now, res, res.error_kind or "fetch",
                        res.error or f"{feed.url}: fetch failed", rules)
 
+    parsed = ParsedFeed([])
     if res.not_modified:
         entries: list[FeedEntry] = []
         changed = False
@@ -225,7 +227,7 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
     else:
         body_hash = "sha256:" + hashlib.sha256(res.body).hexdigest()
         try:
-            parsed = parse_feed(res.body, res.final_url or feed.url, now=now)
+            parsed = read_feed(res.body, res.final_url or feed.url, now=now)
         except FeedParseError as exc:
             # keep hash and validators: the next poll must not see this body as "unchanged"
             return _failed(feed, state, now, res, "feed_parse", str(exc), rules)
@@ -240,7 +242,7 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
             else:
                 state.trust = min(1.0, state.trust + rules.trust_up)
         state.etag, state.last_modified, state.body_hash = new_etag, new_lm, body_hash
-        entries = newest_first(parsed)[:max_entries] if changed else []
+        entries = newest_first(parsed.entries)[:max_entries] if changed or force else []
 
     state.polls_since_unconditional = state.polls_since_unconditional + 1 if conditional else 0
     state.consecutive_failures = 0
@@ -249,8 +251,10 @@ def _poll(feed: FeedSpec, state: FeedState, fetcher: Fetcher, now: datetime,
     state.last_success_at = _iso(now)
     state.last_error_kind = state.last_error = None
     state.final_url = res.final_url
-    status = "ok" if changed else "not_modified"
-    row = _row(feed, status, state, now, res, entries=len(entries), not_modified=not changed)
+    status = "ok" if changed or force else "not_modified"
+    # a recoverable problem (truncated, malformed, items dropped) is a warning on an ok row
+    row = _row(feed, status, state, now, res, entries=len(entries), not_modified=not changed,
+               error_kind=parsed.warning_kind, error=parsed.warning and f"{feed.url}: {parsed.warning}")
     return PollOutcome(feed.id, entries, state, row)
 
 

@@ -2,16 +2,22 @@
 
 Rules of RFC 9309 §2.3.1: 2xx -> parse; 4xx (incl. 401/403) -> allow everything;
 5xx, network errors and timeouts -> disallow everything for now (cached briefly).
+Parsing and matching are Protego's (the parser Scrapy uses): RFC 9309 groups,
+``*`` and ``$`` wildcards, the longest matching rule wins, Allow wins a tie,
+percent-encoding normalised, ``/robots.txt`` itself always allowed.
+(``urllib.robotparser`` ignores ``*`` and ``$`` and takes the first match instead.)
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-import urllib.robotparser
 from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urlsplit, urlunsplit
+
+from protego import Protego
 
 ROBOTS_MAX_BYTES = 512 * 1024       # RFC 9309 asks parsers to read at least 500 KiB
 ROBOTS_TTL = 24 * 3600.0            # RFC 9309: cache for no longer than 24 hours
@@ -25,7 +31,7 @@ Origin = tuple[str, str, int]
 class RobotsRules:
     """The verdict source for one origin."""
 
-    parser: urllib.robotparser.RobotFileParser | None   # None with allow_all/deny_all
+    parser: Protego | None      # None with allow_all/deny_all
     allow_all: bool
     reason: str                 # e.g. "robots.txt 404: allow all"
     expires: float              # monotonic
@@ -35,7 +41,7 @@ class RobotsRules:
     def allows(self, agent: str, url: str) -> bool:
         if self.parser is None:
             return self.allow_all
-        return self.parser.can_fetch(agent, url)
+        return bool(self.parser.can_fetch(url, agent))
 
 
 def agent_token(user_agent: str) -> str:
@@ -64,10 +70,14 @@ def rules_from_response(status: int | None, body: bytes, error: str | None,
     """Turn a robots.txt response into rules, following RFC 9309."""
     now = time.monotonic()
     if status is not None and 200 <= status < 300:
-        rp = urllib.robotparser.RobotFileParser()
-        rp.parse(body.decode("utf-8", "replace").splitlines())
+        rp = Protego.parse(body.decode("utf-8", "replace"))
         delay = rp.crawl_delay(agent)
-        crawl_delay = min(float(delay), MAX_CRAWL_DELAY) if delay is not None else None
+        try:
+            delay = float(delay) if delay is not None else None
+        except (TypeError, ValueError):
+            delay = None
+        ok = delay is not None and math.isfinite(delay) and delay > 0
+        crawl_delay = min(delay, MAX_CRAWL_DELAY) if ok else None
         return RobotsRules(rp, True, f"robots.txt {status}", now + ROBOTS_TTL, crawl_delay)
     if status is not None and 400 <= status < 500:
         return RobotsRules(None, True, f"robots.txt {status}: allow all", now + ROBOTS_TTL)
