@@ -6,6 +6,7 @@ tests override a few (private networks, politeness delays) through the environme
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -62,6 +63,20 @@ def _env_number(env: Mapping[str, str], name: str, default: float, kind: type = 
     return value
 
 
+def _env_json_object(env: Mapping[str, str], name: str) -> dict[str, Any]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name}: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: expected a JSON object such as "
+                          f'{{"endpoint_url": "http://127.0.0.1:9000"}}, got {type(value).__name__}')
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build with :meth:`from_env`. See the README's table."""
@@ -86,6 +101,8 @@ class Settings:
     dedup_window_days: float = 4.0
     history_days: float = 7.0
     extra: dict[str, str] = field(default_factory=dict)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    data_root_shared: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
@@ -114,6 +131,8 @@ class Settings:
             respect_robots=_env_bool(env, "NEWS_RESPECT_ROBOTS", True),
             dedup_window_days=_env_number(env, "NEWS_DEDUP_WINDOW_DAYS", d.dedup_window_days),
             history_days=_env_number(env, "NEWS_HISTORY_DAYS", d.history_days),
+            storage_options=_env_json_object(env, "NEWS_STORAGE_OPTIONS"),
+            data_root_shared=_env_bool(env, "NEWS_DATA_ROOT_SHARED", False),
         )
 
 

@@ -112,7 +112,7 @@ class RunContext:
 
     @property
     def store(self) -> Store:
-        return Store(self.settings.data_url)
+        return Store(self.settings.data_url, self.settings.storage_options)
 
     @property
     def staging(self) -> str:
@@ -137,6 +137,9 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
     Feeds of one publisher stay in one group where possible, so per-host politeness
     and per-site template learning see all of a site's pages together.
     """
+    from newsingest.placement import check_data_root
+
+    check_data_root(ctx.settings)  # a worker-local data root under Celery fails here, not later
     feeds = load_registry(ctx.settings.feeds_path)
     if feed_ids:
         known = {f.id for f in feeds}
