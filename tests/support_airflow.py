@@ -47,7 +47,7 @@ def airflow_env(pg: Postgres, redis: Redis, api_port: int, news: dict[str, str])
         "AIRFLOW__CELERY__RESULT_BACKEND": pg.celery_backend_url,
         "AIRFLOW__CELERY__WORKER_PREFETCH_MULTIPLIER": "1",  # an idle worker takes the next task
         "AIRFLOW__CORE__FERNET_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
-        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(32),
+        "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
         "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
         "AIRFLOW__API__HOST": HOST,
         "AIRFLOW__API__PORT": str(api_port),
