@@ -1,5 +1,7 @@
 # The image every Airflow component of docker-compose.yml runs: the official Airflow
-# image plus this project's pinned requirements and the newsingest package.
+# image plus this project's runtime pins (requirements.txt: no test tools), the newsingest
+# package, the DAGs and plugins. One checkout, one image: nothing of the code is
+# bind-mounted, so every worker, on any host, runs the same library as the DAG file.
 FROM apache/airflow:3.3.2-python3.11
 
 USER airflow
@@ -8,3 +10,5 @@ RUN pip install --no-cache-dir -r /opt/newsingest/requirements.txt
 COPY --chown=airflow:0 pyproject.toml README.md /opt/newsingest/
 COPY --chown=airflow:0 include /opt/newsingest/include
 RUN pip install --no-cache-dir --no-deps -e /opt/newsingest
+COPY --chown=airflow:0 dags /opt/airflow/dags
+COPY --chown=airflow:0 plugins /opt/airflow/plugins

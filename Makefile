@@ -1,25 +1,27 @@
 # The two commands: `make run` (the demo, end to end) and `make test` (the whole suite).
-# Both create .venv from the pinned requirements on first use.
+# Both create .venv from the pinned requirements on first use: requirements.txt (what the
+# pipeline runs with, as in the Docker image) plus requirements-dev.txt (test and lint tools).
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV_PIN := uv==0.13.10
+REQS   := -r requirements.txt -r requirements-dev.txt
 
 .PHONY: run test install lint bench clean
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv (a pinned wheel from PyPI) installs the pins several times faster than pip;
 	@# when it cannot be had, pip installs the same pins.
 	@if $(BIN)/python -m pip install --quiet --disable-pip-version-check "$(UV_PIN)" 2>/dev/null \
-	    && $(BIN)/uv pip install --quiet --python $(BIN)/python -r requirements.txt; then \
+	    && $(BIN)/uv pip install --quiet --python $(BIN)/python $(REQS); then \
 	  $(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e . ; \
 	else \
 	  echo "uv unavailable: installing with pip"; \
-	  $(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt && \
+	  $(BIN)/python -m pip install --quiet --disable-pip-version-check $(REQS) && \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . ; \
 	fi
 	@touch $(STAMP)

@@ -15,6 +15,16 @@ import yaml
 
 from conftest import REPO
 
+FAB = "airflow.providers.fab.auth_manager.fab_auth_manager.FabAuthManager"
+AIRFLOW_SERVICES = ("airflow-apiserver", "airflow-scheduler", "airflow-dag-processor", "airflow-worker",
+                    "airflow-triggerer", "airflow-init")
+
+
+def news_settings_in_code() -> set[str]:
+    """Every NEWS_* variable the library or the DAG reads or names."""
+    files = [*(REPO / "include" / "newsingest").glob("*.py"), *(REPO / "dags").glob("*.py")]
+    return {m for f in files for m in re.findall(r"\bNEWS_[A-Z_]+\b", f.read_text())}
+
 VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:-|:\?)([^}]*))?\}")
 
 
@@ -42,7 +52,7 @@ def dotenv() -> dict[str, str]:
 
 def test_env_script_generates_every_secret(dotenv):
     for key in ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET",
-                "AIRFLOW_ADMIN_PASSWORD"):
+                "AIRFLOW_API_SECRET_KEY", "AIRFLOW_ADMIN_PASSWORD"):
         assert len(dotenv[key]) >= 16, key
     again = subprocess.run(["bash", str(REPO / "scripts" / "make-env.sh")], capture_output=True,
                            text=True, check=True).stdout
@@ -70,15 +80,57 @@ def test_services_follow_the_official_celery_layout(dotenv):
         assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
         assert env["AIRFLOW__CORE__FERNET_KEY"] == dotenv["AIRFLOW_FERNET_KEY"]
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == dotenv["AIRFLOW_JWT_SECRET"]
+        assert env["AIRFLOW__API__SECRET_KEY"] == dotenv["AIRFLOW_API_SECRET_KEY"]
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == FAB
         assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].startswith("http://airflow-apiserver:8080")
         assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].startswith("postgresql+psycopg2://airflow:")
         assert env["NEWS_ALLOW_PRIVATE_NETWORKS"] == "0"
-        assert {"NEWS_FEEDS", "NEWS_DATA_URL", "NEWS_SCHEDULE"} <= set(env)
         assert svc["build"] == "." and svc["depends_on"]["airflow-init"]["condition"] == \
             "service_completed_successfully"
-        assert "./dags:/opt/airflow/dags" in svc["volumes"]
     assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
-    assert services["airflow-init"]["environment"]["_AIRFLOW_DB_MIGRATE"] == "true"
+    init = services["airflow-init"]["environment"]
+    assert init["_AIRFLOW_DB_MIGRATE"] == "true" and init["_AIRFLOW_WWW_USER_CREATE"] == "true"
+    assert init["_AIRFLOW_WWW_USER_PASSWORD"] == dotenv["AIRFLOW_ADMIN_PASSWORD"]
+    assert "SIMPLE_AUTH_MANAGER" not in (REPO / "docker-compose.yml").read_text()
+
+
+def test_every_news_setting_is_passed_through_with_the_librarys_default(dotenv):
+    from newsingest.config import Settings
+
+    names = news_settings_in_code()
+    assert {"NEWS_DATA_URL", "NEWS_STORAGE_OPTIONS", "NEWS_HOST_INTERVAL"} <= names
+    services = render(dotenv)["services"]
+    for name in AIRFLOW_SERVICES:
+        env = {k: str(v) for k, v in services[name]["environment"].items()}
+        assert names <= set(env), f"{name} lacks {sorted(names - set(env))}"
+        from_compose = Settings.from_env(env)
+        assert from_compose.data_url == "/opt/airflow/news-data" and from_compose.data_root_shared
+        assert from_compose.storage_options == {}
+        defaults = Settings.from_env({})
+        for field in ("feeds_path", "data_url", "data_root_shared"):
+            object.__setattr__(from_compose, field, getattr(defaults, field))
+        assert from_compose == defaults, name
+    chosen = render({**dotenv, "NEWS_HOST_INTERVAL": "2.5", "NEWS_RESPECT_ROBOTS": "0",
+                     "NEWS_DATA_URL": "s3://bucket/news",
+                     "NEWS_STORAGE_OPTIONS": '{"endpoint_url": "http://minio:9000"}'})
+    settings = Settings.from_env({k: str(v) for k, v in
+                                  chosen["services"]["airflow-worker"]["environment"].items()})
+    assert (settings.host_interval, settings.respect_robots, settings.data_url) == \
+        (2.5, False, "s3://bucket/news")
+    assert settings.storage_options == {"endpoint_url": "http://minio:9000"}
+
+
+def test_the_image_is_the_one_source_of_the_code(dotenv):
+    """Library, DAGs and plugins come from the image; only the feed registry is mounted."""
+    services = render(dotenv)["services"]
+    for name in AIRFLOW_SERVICES:
+        mounts = [v for v in services[name].get("volumes", []) if v.startswith(".")]
+        assert mounts == ["./include/feeds.yaml:/opt/airflow/feeds/feeds.yaml:ro"], (name, mounts)
+    dockerfile = (REPO / "Dockerfile").read_text()
+    for copy in ("COPY --chown=airflow:0 include /opt/newsingest/include",
+                 "COPY --chown=airflow:0 dags /opt/airflow/dags",
+                 "COPY --chown=airflow:0 plugins /opt/airflow/plugins"):
+        assert copy in dockerfile
 
 
 def test_no_secret_is_hard_coded(dotenv):
@@ -95,11 +147,22 @@ def test_no_secret_is_hard_coded(dotenv):
         render(missing)
 
 
-def test_image_installs_pinned_requirements_and_the_package():
+def pins(name: str) -> dict[str, str]:
+    lines = (REPO / name).read_text().splitlines()
+    return {re.sub(r"\[.*\]", "", n).lower(): v for n, v in
+            (line.split("==", 1) for line in lines if "==" in line and not line.startswith("#"))}
+
+
+def test_image_installs_runtime_pins_without_test_tools():
     dockerfile = (REPO / "Dockerfile").read_text()
     assert "FROM apache/airflow:3.3.2-python3.11" in dockerfile
     assert "pip install --no-cache-dir -r /opt/newsingest/requirements.txt" in dockerfile
-    reqs = (REPO / "requirements.txt").read_text()
-    for pin in ("apache-airflow==3.3.2", "apache-airflow-providers-celery==", "apache-airflow-providers-postgres==",
-                "celery==5.6", "redis=="):
-        assert pin in reqs, pin
+    assert "requirements-dev" not in dockerfile
+    runtime, dev = pins("requirements.txt"), pins("requirements-dev.txt")
+    for pin in ("apache-airflow", "apache-airflow-providers-celery", "apache-airflow-providers-postgres",
+                "apache-airflow-providers-fab", "celery", "redis", "s3fs", "polars", "duckdb", "pandas"):
+        assert pin in runtime, pin
+    assert runtime["celery"].startswith("5.6")
+    for tool in ("pytest", "ruff", "moto"):
+        assert tool in dev and tool not in runtime, tool
+    assert not set(runtime) & set(dev), "a package pinned twice"

@@ -6,6 +6,7 @@ tests override a few (private networks, politeness delays) through the environme
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -89,7 +90,8 @@ BOUNDS: dict[str, Bound] = {
     "history_days": Bound("NEWS_HISTORY_DAYS", float, 0, 3650, low_open=True),
 }
 BOOLS = {"allow_private_networks": "NEWS_ALLOW_PRIVATE_NETWORKS",
-         "respect_robots": "NEWS_RESPECT_ROBOTS"}
+         "respect_robots": "NEWS_RESPECT_ROBOTS",
+         "data_root_shared": "NEWS_DATA_ROOT_SHARED"}
 
 
 def _raw(env: Mapping[str, str], name: str) -> str | None:
@@ -188,6 +190,20 @@ def check_schedule(value: str | None, name: str = "NEWS_SCHEDULE") -> str | None
     return value
 
 
+def _env_json_object(env: Mapping[str, str], name: str) -> dict[str, Any]:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return {}
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name}: not valid JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"{name}: expected a JSON object such as "
+                          f'{{"endpoint_url": "http://127.0.0.1:9000"}}, got {type(value).__name__}')
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build with :meth:`from_env`. See the README's table.
@@ -216,6 +232,8 @@ class Settings:
     dedup_window_days: float = 5.0
     history_days: float = 7.0
     extra: dict[str, str] = field(default_factory=dict)
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    data_root_shared: bool = False
 
     def __post_init__(self) -> None:
         for attr, bound in BOUNDS.items():
@@ -243,6 +261,7 @@ class Settings:
         return cls(feeds_path=Path(feeds) if feeds is not None else d.feeds_path,
                    data_url=data_url.strip() if data_url is not None else d.data_url,
                    user_agent=user_agent.strip() if user_agent is not None else d.user_agent,
+                   storage_options=_env_json_object(env, "NEWS_STORAGE_OPTIONS"),
                    **numbers, **bools)
 
 

@@ -112,7 +112,7 @@ class RunContext:
 
     @property
     def store(self) -> Store:
-        return Store(self.settings.data_url)
+        return Store(self.settings.data_url, self.settings.storage_options)
 
     @property
     def staging(self) -> str:
@@ -140,6 +140,9 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
     see all of a site's pages together. With ``max_groups`` (Airflow's
     ``max_map_length``), the group size grows until the groups fit.
     """
+    from newsingest.placement import check_data_root
+
+    check_data_root(ctx.settings)  # a worker-local data root under Celery fails here, not later
     feeds = load_registry(ctx.settings.feeds_path)
     if feed_ids:
         known = {f.id for f in feeds}

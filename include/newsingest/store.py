@@ -20,7 +20,7 @@ import posixpath
 import re
 import uuid
 from contextlib import contextmanager
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator, Mapping
 
 import fsspec
 import pyarrow as pa
@@ -37,11 +37,15 @@ def run_key(run_id: str) -> str:
 
 
 class Store:
-    """A data root (local path or any fsspec URL) with atomic writes."""
+    """A data root (local path or any fsspec URL) with atomic writes.
 
-    def __init__(self, root_url: str) -> None:
+    ``storage_options`` go to the fsspec filesystem (``NEWS_STORAGE_OPTIONS``), e.g.
+    ``{"endpoint_url": "http://127.0.0.1:9000", "key": ..., "secret": ...}`` for s3fs.
+    """
+
+    def __init__(self, root_url: str, storage_options: Mapping[str, Any] | None = None) -> None:
         self.url = root_url
-        self.fs, root = fsspec.core.url_to_fs(root_url)
+        self.fs, root = fsspec.core.url_to_fs(root_url, **dict(storage_options or {}))
         self.root = root.rstrip("/") or "/"
 
     def path(self, *parts: str) -> str:

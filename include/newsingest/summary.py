@@ -7,9 +7,11 @@ import os
 import sys
 from collections import Counter
 
+import fsspec
 import pyarrow as pa
 import pyarrow.dataset as ds
 
+from newsingest.config import Settings
 from newsingest.store import Store
 
 TABLES = ("articles", "copies", "feed_polls", "raw_pages")
@@ -25,9 +27,31 @@ def read_table(store: Store, name: str, columns: list[str] | None = None) -> pa.
     return dataset.to_table(columns=columns)
 
 
-def summarize(data_url: str, run_id: str | None = None) -> str:
+def duckdb_one_liner(data_url: str) -> str:
+    """A shell command that shows the top stories with DuckDB, for a local or remote root.
+
+    DuckDB reads remote URLs itself only through its httpfs extension, which it would
+    download; an fsspec filesystem registered on the connection needs nothing more (its
+    options come from ``NEWS_STORAGE_OPTIONS`` at run time, so no secret is printed).
+    """
+    protocol = fsspec.core.split_protocol(data_url)[0]
+    remote = protocol not in (None, "file", "local")
+    root = data_url.rstrip("/") if remote else os.path.abspath(Store(data_url).root)
+    query = (f"SELECT title, countries_about, copies_seen FROM read_parquet("
+             f"'{root}/articles/**/*.parquet', hive_partitioning=true) "
+             f"ORDER BY copies_seen DESC LIMIT 10")
+    if not remote:
+        return f".venv/bin/python -c \"import duckdb; duckdb.sql(\\\"{query}\\\").show()\""
+    return (".venv/bin/python -c \"import duckdb, fsspec, json, os; con = duckdb.connect(); "
+            f"con.register_filesystem(fsspec.filesystem('{protocol}', "
+            "**json.loads(os.environ.get('NEWS_STORAGE_OPTIONS') or '{}'))); "
+            f"con.sql(\\\"{query}\\\").show()\"")
+
+
+def summarize(data_url: str, run_id: str | None = None,
+              storage_options: dict | None = None) -> str:
     """Figures of one run (default: the latest), plus where the Parquet is."""
-    store = Store(data_url)
+    store = Store(data_url, storage_options)
     polls = read_table(store, "feed_polls")
     if polls is None:
         return f"No data under {data_url}: has a run published yet?"
@@ -66,13 +90,7 @@ def summarize(data_url: str, run_id: str | None = None) -> str:
         files = store.table_files(name)
         t = read_table(store, name, columns=["schema_version"]) if files else None
         lines.append(f"  {name + '/':<12} {len(files)} file(s), {t.num_rows if t is not None else 0} rows in all")
-    glob = os.path.join(root, "articles", "**", "*.parquet")
-    lines += [
-        "",
-        "Query it, for example with DuckDB:",
-        f"  .venv/bin/python -c \"import duckdb; duckdb.sql(\\\"SELECT title, countries_about, copies_seen "
-        f"FROM read_parquet('{glob}', hive_partitioning=true) ORDER BY copies_seen DESC LIMIT 10\\\").show()\"",
-    ]
+    lines += ["", "Query it, for example with DuckDB:", "  " + duckdb_one_liner(data_url)]
     return "\n".join(lines)
 
 
@@ -81,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("data_url", nargs="?", default=os.environ.get("NEWS_DATA_URL", "./data"))
     parser.add_argument("--run-id", help="summarise this run instead of the latest")
     args = parser.parse_args(argv)
-    print(summarize(args.data_url, args.run_id))
+    print(summarize(args.data_url, args.run_id, Settings.from_env().storage_options))
     return 0
 
 
