@@ -9,11 +9,16 @@ import re
 from newsingest.gazetteer import Gazetteer, normalise
 from newsingest.geo_match import _CODES, _END, _KIND, _PLACE_KINDS, _START
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# months in any case ("APRIL", "april", "MArch"), English and the usual abbreviations of
+# Spanish, Portuguese, Italian, French, German and Dutch ("ABR", "Okt", "mei")
+_MONTH = (r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Ene|Abr|Ago|Dic|Set|"
+          r"Okt|Dez|Fev|Gen|Giu|Lug|Ott|Mai|Mei|Mrt|Avr|Juil|Janv|Févr|Fév|Déc|Mär)"
+          r"[A-Za-zéû]*\.?")
 _DATELINE_RE = re.compile(
-    r"\s*(?P<place>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{1,40}?)"
+    r"[\s*#>|.•]*(?P<place>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{1,40}?)"
     r"(?:\s*,\s*(?P<region>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{0,30}?))?"
-    r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,2}(?:,?\s+\d{4})?))?"
+    r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,3}(?:,?\s+\d{4})?|\d{1,2}\s+" + _MONTH
+    + r"))?,?"
     r"\s*(?:\((?P<agency>[^()\n]{2,40})\))?"
     r"\s*(?P<sep>--|[—–:-])\s")
 # the ends of "-- ", "— ", ": " ... (a leading character class: faster than "(?:--|[—–:-])\s",
@@ -47,8 +52,9 @@ def _dateline(g: Gazetteer, text: str,
             rs, re_ = m.span("region")
             if region:
                 rk = normalise(region).strip()
-                if region.lower() in g.words("us_state_abbrev"):
-                    return ("US",), rs, re_, m.end()
+                where = _region_abbrev(g, region)
+                if where:                   # "Ga.", "Va" (no dot), "Ont.", "NSW"
+                    return where, rs, re_, m.end()
                 if rk == "georgia":
                     ge = place.lower() in g.words("georgia:ge_cities")
                     return (("GE",) if ge else ("US",)), rs, re_, m.end()
@@ -66,6 +72,20 @@ def _dateline(g: Gazetteer, text: str,
         ps, pe = m.span("place")
         return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
     return (), 0, 0, 0
+
+
+def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
+    """The country of a state or province abbreviation after a town ("Ga.", "Va" without
+    its dot, "Calif", "Ont.", "B.C.", "NSW"), else ()."""
+    r = region.lower()
+    if not r.endswith("."):
+        r += "."
+    for name, codes in (("us_state_abbrev", ("US",)), ("ca_province_abbrev", ("CA",)),
+                        ("au_state_abbrev", ("AU",))):
+        words = g.words(name)
+        if r in words or r.replace(".", "") + "." in words:
+            return codes
+    return ()
 
 
 PREAMBLE_MAX_WORDS = 5      # a first line this short is not the lead ("Posted on", "WASHINGTON —")

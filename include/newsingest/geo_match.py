@@ -452,7 +452,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     nc = s[end:end + 1]
                     if nc == "$":
                         continue
-                    if nc == " " and s[end + 1:end + 2].islower():
+                    if nc == " " and s[end + 1:end + 2].isalpha():
                         word = padded[end + 2:padded.find(" ", end + 2)]
                         if word in currency_words:
                             skip_until = end + 1 + len(word)
@@ -535,7 +535,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
                 continue
-            if nc == " " and s[end + 1:end + 2].islower():
+            if nc == " " and s[end + 1:end + 2].isalpha():
                 word = padded[end + 2:padded.find(" ", end + 2)]
                 if word in currency_words:             # "Turkish lira", "Swiss francs"
                     skip_until = end + 1 + len(word)

@@ -1,0 +1,48 @@
+"""Country tagging on wire copy and local news written outside the project's conventions:
+dateline shapes, historical names, organisation names and currencies, "City, St." in
+running text, ambiguous towns resolved from the story's other places, and the about rule
+on long stories. Fragments written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsingest.geo import tag_countries
+
+
+@pytest.mark.parametrize("text, code", [
+    ("COIMBRA, APRIL 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("Coimbra, april 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("COIMBRA, ABR 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("COIMBRA, 9 April - The central bank raised its key rate by half a point.", "PT"),
+    ("****COIMBRA, April 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("DOVER, Del, April 9 - The company said quarterly profit rose.", "US"),
+    ("FRESNO, Calif, April 9 - The company said quarterly profit rose.", "US"),
+    ("REGINA, Sask., April 9 - The company said quarterly profit rose.", "CA"),
+    ("WOLLONGONG, NSW, April 9 - The company said quarterly profit rose.", "AU"),
+    ("WEST BERLIN, April 9 - The city's senate approved the budget.", "DE"),
+])
+def test_dateline_shapes(text: str, code: str) -> None:
+    assert tag_countries("Rate decision", text).about == [code]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("The Soviet Union will buy more grain this year, officials said.", "RU"),
+    ("USSR grain imports rose in the spring.", "RU"),
+    ("Soviet officials met the trade delegation on Tuesday.", "RU"),
+    ("West German exports rose 4 pct in the month.", "DE"),
+    ("Yugoslavia devalued the dinar by 25 pct.", "RS"),
+])
+def test_historical_names(text: str, code: str) -> None:
+    assert tag_countries("Trade", text).about == [code]
+
+
+@pytest.mark.parametrize("title, text, absent", [
+    ("Bond issue", "The bank said it would issue a 50 mln Australian dlr bond next week.", "AU"),
+    ("BOND ISSUE", "THE FIRM PRICED A 100 MLN CANADIAN DLR BOND.", "CA"),
+    ("Shell results", "Royal Dutch said first-quarter profit rose sharply.", "NL"),
+    ("Broadcaster cuts", "Voice of America cut two of its language services.", "US"),
+    ("Wire agency", "Agence France-Presse opened a new bureau in Nairobi.", "FR"),
+])
+def test_organisations_and_currencies(title: str, text: str, absent: str) -> None:
+    assert absent not in tag_countries(title, text).mentioned
