@@ -46,3 +46,31 @@ def test_historical_names(text: str, code: str) -> None:
 ])
 def test_organisations_and_currencies(title: str, text: str, absent: str) -> None:
     assert absent not in tag_countries(title, text).mentioned
+
+
+@pytest.mark.parametrize("title, text, absent", [
+    ("Merger", "Utah International Inc will merge with the mining division.", "US"),
+    ("Bank results", "Bank of Tokyo said net profit rose 8 pct.", "JP"),
+    ("Payout", "Scott and Stringfellow <SCOT> declared its first dividend.", "GB"),
+])
+def test_company_names_are_not_places(title: str, text: str, absent: str) -> None:
+    assert absent not in tag_countries(title, text).mentioned
+
+
+def test_demonym_in_company_name_is_never_about() -> None:
+    r = tag_countries("Bond issue", "LONDON, March 11 - Deutsche Bank Finance NV is issuing "
+                      "a 150 mln dlr bond, the lead manager said.")
+    assert r.about == ["GB"] and "DE" in r.mentioned
+    # ... while a country's own name in a branch's name stays
+    r = tag_countries("Sales", "Toyota Deutschland GmbH said sales in Germany rose.")
+    assert r.about == ["DE"]
+
+
+def test_second_lead_country_beside_strong_dateline_and_headline() -> None:
+    # the dateline and the headline make Japan's score high; Britain, named twice in the
+    # lead, is about too (position, not only the share of the top score)
+    r = tag_countries("JAPAN REJECTS PRESSURE IN TELECOMS ROW",
+                      "TOKYO, April 1 - Japan will not bow to pressure from Britain over a new "
+                      "telecommunications firm, officials said. Britain has threatened "
+                      "sanctions. Japan said its market was open.")
+    assert r.about == ["JP", "GB"]

@@ -214,6 +214,7 @@ from newsingest.geo_match import (
     _START,
     _SURF,
     _Doc,
+    _drop_organisations,
     _resolve,
     _scan_field,
 )
@@ -246,6 +247,7 @@ W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5,
 ABOUT_MIN, ABOUT_REL = 3.0, 0.5
 W_SUBJECT = 0.5
 ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
+PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
@@ -270,6 +272,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
     _scan_field(doc, "text", text, raw)
     mentions = (_resolve(doc, raw) if doc.persons or doc.pending or doc.moved or doc.counties
                 or doc.domestic else raw)
+    if mentions:
+        mentions = _drop_organisations(doc, mentions)
 
     dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
                                       else ((), 0, 0, 0))
@@ -386,8 +390,13 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 scores[c] = floor
             if floor > best:
                 best = floor
-    about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
-                   key=lambda c: (-scores[c], firsts[c]))
+    # the relative cut applies only to a country with no positional evidence (not in the
+    # headline, the lead or the dateline): a second country in the lead is about however
+    # strong the dateline and headline make the first
+    placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
+    placed.update(in_title, dateline)
+    about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
+        c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
     # a stable sort: ties keep the order of first mention
     mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

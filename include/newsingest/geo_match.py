@@ -688,3 +688,48 @@ def _resolve_ambiguous(doc: _Doc, mentions: list[list]) -> list[list]:
         if r == "georgia" and verdicts[r] == ("US",):
             m[_KIND] = "state"
     return mentions
+
+
+_ORG_RES: list[tuple[Gazetteer, re.Pattern[str]]] = []
+
+
+def _org_at(g: Gazetteer) -> re.Pattern[str]:
+    """Regex matching, right after a place, the rest of a company's name: up to three
+    capitalised words (or "and", "&", "of") and a corporate word of org_suffix."""
+    if not _ORG_RES or _ORG_RES[0][0] is not g:
+        words = "|".join(sorted(map(re.escape, g.words("org_suffix")), key=len, reverse=True))
+        _ORG_RES[:] = [(g, re.compile(
+            rf"(?:-[A-Z][\w'’]*)?(?: (?:[A-Z][\w'’&.\-]*|and|&|of)){{0,3}}? (?:{words})(?![\w-]| [A-Z])"))]
+    return _ORG_RES[0][1]
+
+
+def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Company and bank names made of a place ("Utah International Inc", "Gillette Canada
+    Inc", "Deutsche Bank", "Bank of Tokyo") and stock tickers ("<SCOT>") name no place: a
+    city or state in one is dropped, a demonym becomes a descriptor (a mention that never
+    makes the story about it); a country's name stays ("Toyota Deutschland GmbH" is the
+    company's branch in that country). Not in an ALL-CAPS headline, where
+    every word is capitalised."""
+    org_at = _org_at(doc.g)
+    title_caps = _is_all_caps(doc.title)
+    out = []
+    for m in mentions:
+        fld, start, end = m[_FIELD], m[_START], m[_END]
+        if fld == "title" and title_caps:
+            out.append(m)
+            continue
+        s = doc.text if fld == "text" else doc.title
+        if s[start - 1:start] == "<":
+            continue                            # a ticker: "<SCOT>"
+        org = (s[end:end + 1] in " -" and s[end + 1:end + 2].isupper()
+               and org_at.match(s, end) is not None)
+        if not org and m[_KIND] in _PLACE_KINDS:
+            org = s.endswith(("Bank of ", "Bank of the "), 0, start)
+        if org:
+            if m[_KIND] in _PLACE_KINDS:
+                continue
+            if m[_KIND] == "demonym":   # a country's own name stays ("Toyota Deutschland GmbH")
+                m[_KIND] = "descriptor"
+                doc.descriptors = True
+        out.append(m)
+    return out
