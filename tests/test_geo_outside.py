@@ -74,3 +74,30 @@ def test_second_lead_country_beside_strong_dateline_and_headline() -> None:
                       "telecommunications firm, officials said. Britain has threatened "
                       "sanctions. Japan said its market was open.")
     assert r.about == ["JP", "GB"]
+
+
+@pytest.mark.parametrize("text, about", [
+    ("VAN NUYS, Calif., March 3 - A small earthquake shook the valley on Tuesday.", ["US"]),
+    ("SPANISH FORK, Utah, March 3 - The city council approved a new water plant.", ["US"]),
+])
+def test_dateline_town_words_are_not_other_places(text: str, about: list[str]) -> None:
+    r = tag_countries("Local news", text)
+    assert r.about == about and r.mentioned == about
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Deputies said the driver, a Slidell, La. resident, was not hurt.", "US"),
+    ("The plant near Dalton, Ga., will close in June.", "US"),
+    ("A teacher from Kamloops, B.C., won the award.", "CA"),
+    ("The burn ban issued for Walker County was lifted on Monday.", "US"),
+])
+def test_local_places_in_running_text(text: str, code: str) -> None:
+    assert tag_countries("Local news", text).mentioned == [code]
+
+
+@pytest.mark.parametrize("text", [
+    "Officials in Kiambu County said the road to Nairobi was reopened in Kenya.",
+    "He said, Mass. protests were unlikely.",
+])
+def test_local_place_rules_stay_quiet(text: str) -> None:
+    assert "US" not in tag_countries("News", text).mentioned

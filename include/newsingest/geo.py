@@ -215,6 +215,7 @@ from newsingest.geo_match import (
     _SURF,
     _Doc,
     _drop_organisations,
+    _local_mentions,
     _resolve,
     _scan_field,
 )
@@ -272,6 +273,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
     _scan_field(doc, "text", text, raw)
     mentions = (_resolve(doc, raw) if doc.persons or doc.pending or doc.moved or doc.counties
                 or doc.domestic else raw)
+    if text:
+        mentions = _local_mentions(doc, mentions)
     if mentions:
         mentions = _drop_organisations(doc, mentions)
 
@@ -282,6 +285,11 @@ def tag_countries(title: str, text: str) -> CountryTags:
     begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
     if not dateline:
         body = 0
+    elif mentions and mentions[-1][_FIELD] == "text" and body:
+        # the dateline place is read as a whole: its words are not other places ("VAN
+        # NUYS, Calif." is not Van in Turkey, "SPANISH FORK, Utah" not Spain)
+        mentions = [m for m in mentions if m[_FIELD] == "title" or m[_START] >= body
+                    or not set(dateline).isdisjoint(m[_CODES])]
     subject = ""                # the lead's grammatical subject, if a country
     if mentions and text:
         begin = _skip_preamble(text, begin, title)

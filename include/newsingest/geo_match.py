@@ -733,3 +733,79 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
                 doc.descriptors = True
         out.append(m)
     return out
+
+
+@dataclass
+class _LocalRules:
+    """Regexes for the local places of running text the gazetteer cannot list: a town
+    followed by a state or province abbreviation ("Slidell, La.", "Kamloops, B.C.") and a
+    US-style county ("Walker County")."""
+
+    g: Gazetteer
+    abbrev_at: re.Pattern[str]
+    abbrev_codes: dict[str, tuple[str, ...]]
+    county_at: re.Pattern[str]
+    county_lands: frozenset[str]
+    entries: dict[str, Entry]
+
+
+_LOCAL: list[_LocalRules] = []
+
+
+def _local_rules(g: Gazetteer) -> _LocalRules:
+    if _LOCAL and _LOCAL[0].g is g:
+        return _LOCAL[0]
+    codes: dict[str, tuple[str, ...]] = {}
+    for name, cc in (("us_state_abbrev", "US"), ("ca_province_abbrev", "CA"),
+                     ("au_state_abbrev", "AU")):
+        for w in g.words(name):
+            if w.endswith(".") and len(w) > 2:
+                codes.setdefault(w, (cc,))
+    forms = sorted(codes, key=len, reverse=True)
+    abbrev_at = re.compile(r", (?i:(" + "|".join(map(re.escape, forms)) + r"))(?=[\s,;:)\"'’”]|$)")
+    entries = {cc: Entry(cc, (cc,), "state", key=f"local:{cc.lower()}") for cc in ("US", "CA", "AU")}
+    lands = frozenset(c.upper() for c in g.words("county_countries")) - {"US"}
+    rules = _LocalRules(g, abbrev_at, codes, re.compile(
+        r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)? County\b(?! Council| Cricket| Durham)"), lands, entries)
+    _LOCAL[:] = [rules]
+    return rules
+
+
+def _local_mentions(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Add the local places of the text the gazetteer does not list: "<Town>, <state
+    abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.") is a mention
+    of the abbreviation's country, and "<Name> County" one of the US unless the story names
+    a country that also has counties named so (county_countries: "Kiambu County" in a
+    Kenyan story). A town the gazetteer knows keeps its own rules ("Athens, Ga.")."""
+    text = doc.text
+    has_abbrev = ", " in text
+    has_county = " County" in text
+    if not (has_abbrev or has_county):
+        return mentions
+    rules = _local_rules(doc.g)
+    ends = {m[_END] for m in mentions if m[_FIELD] == "text"}
+    starts = {m[_START] for m in mentions if m[_FIELD] == "text"}
+    added: list[list] = []
+    if has_abbrev:
+        for m in rules.abbrev_at.finditer(text):
+            ms = m.start()
+            ab = m.group(1)
+            if ms in ends or not ab[0].isupper() or not text[ms - 1:ms].isalpha():
+                continue
+            k = ms
+            while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "'’.-"):
+                k -= 1
+            if not text[k:k + 1].isupper():
+                continue                # "he said, Mass." : the word before is no name
+            cc = rules.abbrev_codes[ab.lower()]
+            added.append([cc, "state", "text", m.start(1), m.end(1), ab, rules.entries[cc[0]]])
+    if has_county and not any(c in rules.county_lands for m in mentions for c in m[_CODES]):
+        for m in rules.county_at.finditer(text):
+            if m.start() in starts or _sentence_initial(text, m.start()) and (
+                    text[m.start():m.start() + 4] in ("The ", "This", "That")):
+                continue
+            added.append([("US",), "state", "text", m.start(), m.end(), m.group(0),
+                          rules.entries["US"]])
+    if not added:
+        return mentions
+    return sorted(mentions + added, key=lambda m: (m[_FIELD] != "title", m[_START]))
