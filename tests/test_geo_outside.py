@@ -101,3 +101,19 @@ def test_local_places_in_running_text(text: str, code: str) -> None:
 ])
 def test_local_place_rules_stay_quiet(text: str) -> None:
     assert "US" not in tag_countries("News", text).mentioned
+
+
+@pytest.mark.parametrize("text, mentioned", [
+    ("London city council will hire outside experts after developers appealed to the "
+     "Ontario Municipal Board.", ["CA"]),
+    ("Police in Paris said the suspect fled toward Dallas before crossing into Oklahoma; "
+     "the Texas Rangers joined the search.", ["US"]),
+    ("Fans in Birmingham celebrated as Alabama won the title.", ["US"]),
+    # the town's own country named too: it stays
+    ("London police said a man from Ontario was arrested; Britain will deport him.",
+     ["GB", "CA"]),
+    # no state or province in the story: the most prominent town
+    ("London police arrested a man on Monday.", ["GB"]),
+])
+def test_ambiguous_towns_follow_the_story_places(text: str, mentioned: list[str]) -> None:
+    assert sorted(tag_countries("Local news", text).mentioned) == sorted(mentioned)

@@ -97,6 +97,9 @@ class Gazetteer:
     # the keys that fit
     automaton_latin1: ahocorasick_rs.BytesAhoCorasick | None = None
     values_latin1: list[tuple[int, Entry]] = field(default_factory=list)
+    # town name -> the countries with a town of that name of at least
+    # DATELINE_TOWN_MIN_POP people ("london" -> GB, CA, US), for context resolution
+    namesakes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, name: str) -> frozenset[str]:
         """A rule word list (empty if absent)."""
@@ -412,7 +415,8 @@ def build_gazetteer() -> Gazetteer:
     latin1 = [(f" {full} ".encode("latin-1"), v) for full, v in zip(entries, values)
               if full.isascii() or max(full) <= "\xff"]
     return Gazetteer(_automaton(patterns), entries, rules, place_codes, _dateline_towns(cities),
-                     values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1])
+                     values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1],
+                     _namesakes(cities))
 
 
 def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:
@@ -439,6 +443,16 @@ def _dateline_towns(cities: dict[str, dict]) -> dict[str, tuple[str, ...]]:
         if key not in best or city["population"] > best[key][0]:
             best[key] = (city["population"], city["countrycode"])
     return {k: (cc,) for k, (_pop, cc) in best.items()}
+
+
+def _namesakes(cities: dict[str, dict]) -> dict[str, frozenset[str]]:
+    """Town name -> countries with a town of that name of at least
+    ``DATELINE_TOWN_MIN_POP`` people, for names found in more than one country."""
+    seen: dict[str, set[str]] = {}
+    for city in cities.values():
+        if city["population"] >= DATELINE_TOWN_MIN_POP:
+            seen.setdefault(normalise(city["name"]).strip(), set()).add(city["countrycode"])
+    return {k: frozenset(v) for k, v in seen.items() if len(v) > 1}
 
 
 @lru_cache(maxsize=1)

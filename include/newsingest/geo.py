@@ -217,6 +217,7 @@ from newsingest.geo_match import (
     _drop_organisations,
     _local_mentions,
     _resolve,
+    _resolve_towns,
     _scan_field,
 )
 
@@ -275,6 +276,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 or doc.domestic else raw)
     if text:
         mentions = _local_mentions(doc, mentions)
+    if mentions:
+        _resolve_towns(doc, mentions)
     if mentions:
         mentions = _drop_organisations(doc, mentions)
 

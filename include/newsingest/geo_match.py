@@ -809,3 +809,30 @@ def _local_mentions(doc: _Doc, mentions: list[list]) -> list[list]:
     if not added:
         return mentions
     return sorted(mentions + added, key=lambda m: (m[_FIELD] != "title", m[_START]))
+
+
+def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
+    """A town whose name other countries' towns share ("London", "Paris", "Birmingham")
+    is the namesake in the country of the story's states and provinces ("Ontario",
+    "Texas", "Ala.") when the story names its own country in no other way ("London city
+    council ... the Ontario Municipal Board" is London, Ontario)."""
+    namesakes = doc.g.namesakes
+    towns = [m for m in mentions if m[_KIND] == "place" and len(m[_CODES]) == 1
+             and m[_ENTRY].key in namesakes]
+    if not towns:
+        return
+    states = {m[_CODES][0] for m in mentions if m[_KIND] == "state" and len(m[_CODES]) == 1}
+    if not states:
+        return
+    keys = {m[_ENTRY].key for m in towns}
+    for key in keys:
+        own = doc.g.entries[key].codes[0] if key in doc.g.entries else ""
+        if own in states:
+            continue
+        choice = [c for c in states if c in namesakes[key]]
+        if len(choice) != 1 or any(own in m[_CODES] for m in mentions
+                                   if m[_ENTRY].key not in keys):
+            continue
+        for m in towns:
+            if m[_ENTRY].key == key:
+                m[_CODES] = (choice[0],)
