@@ -79,6 +79,7 @@ class Entry:
     host: bool = False        # may take a currency word after it ("Turkish lira")
     plain: bool = False       # simple, not special, not a place, language or demonym
     descr: bool = False       # a demonym or flagged "descriptor": may describe something else
+    namesake: bool = False    # a town whose name towns in other countries share
 
 
 @dataclass
@@ -390,7 +391,24 @@ def build_gazetteer() -> Gazetteer:
                 e = Entry(e.form, e.codes, e.kind, e.flags | prev.flags, e.resolver, shared)
         entries[key] = e
         curated_keys.add(key)
+    # state and province abbreviations after a town ("Slidell, La.", "Kamloops, B.C.",
+    # "Wollongong, NSW"): flagged entries, accepted only after "<Town>, "
+    for name, cc in (("us_state_abbrev", "US"), ("ca_province_abbrev", "CA"),
+                     ("au_state_abbrev", "AU")):
+        for w in sorted(rules.get(name, ())):
+            if not w.endswith(".") or len(w) < 3:
+                continue
+            forms = [".".join(p[:1].upper() + p[1:] for p in w.split("."))]   # "W.Va."
+            if cc != "US" and "." not in w[:-1]:
+                forms.append(w[:-1].upper())                                # "NSW"
+            for form in forms:
+                key = normalise(form).lstrip()
+                if key.strip() and key not in entries:
+                    flags = {"abbrev", "acronym"} if form.isupper() else {"abbrev"}
+                    entries[key] = Entry(form, (cc,), "state", frozenset(flags), "",
+                                         _upper_idx(form))
     person = rules.get("person_names", frozenset())
+    namesakes = _namesakes(cities)
     patterns: list[bytes] = []
     values: list[tuple[int, Entry]] = []
     place_codes: dict[str, tuple[str, ...]] = {}
@@ -406,17 +424,19 @@ def build_gazetteer() -> Gazetteer:
                   host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver),
                   plain=simple and not flags and not e.resolver and key != "us"
                   and e.kind not in ("place", "demonym", "currency", "block"),
-                  descr=e.kind == "demonym" or "descriptor" in flags)
+                  descr=e.kind == "demonym" or "descriptor" in flags,
+                  namesake=e.kind == "place" and key in namesakes)
         entries[full] = e
         patterns.append(f" {full} ".encode("utf-8", "surrogatepass"))
         values.append((len(full), e))
-        if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):
+        if e.codes and e.kind in ("name", "alias", "place", "state", "foreign") and (
+                "abbrev" not in flags):
             place_codes[key] = e.codes
     latin1 = [(f" {full} ".encode("latin-1"), v) for full, v in zip(entries, values)
               if full.isascii() or max(full) <= "\xff"]
     return Gazetteer(_automaton(patterns), entries, rules, place_codes, _dateline_towns(cities),
                      values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1],
-                     _namesakes(cities))
+                     namesakes)
 
 
 def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:

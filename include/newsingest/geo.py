@@ -276,9 +276,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 or doc.domestic else raw)
     if text:
         mentions = _local_mentions(doc, mentions)
-    if mentions:
+    if doc.towns:
         _resolve_towns(doc, mentions)
-    if mentions:
+    if mentions and (doc.orgs or "<" in text or "<" in title):
         mentions = _drop_organisations(doc, mentions)
 
     dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
@@ -291,8 +291,11 @@ def tag_countries(title: str, text: str) -> CountryTags:
     elif mentions and mentions[-1][_FIELD] == "text" and body:
         # the dateline place is read as a whole: its words are not other places ("VAN
         # NUYS, Calif." is not Van in Turkey, "SPANISH FORK, Utah" not Spain)
-        mentions = [m for m in mentions if m[_FIELD] == "title" or m[_START] >= body
-                    or not set(dateline).isdisjoint(m[_CODES])]
+        first = next(i for i, m in enumerate(mentions) if m[_FIELD] == "text")
+        if mentions[first][_START] < body:
+            mentions = mentions[:first] + [
+                m for m in mentions[first:] if m[_START] >= body
+                or not set(dateline).isdisjoint(m[_CODES])]
     subject = ""                # the lead's grammatical subject, if a country
     if mentions and text:
         begin = _skip_preamble(text, begin, title)

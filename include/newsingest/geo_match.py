@@ -39,6 +39,8 @@ class _Doc:
         self.counties: set[str] = set()     # "Athens-Clarke County": athens names a county
         self.domestic = False               # a "domestic" institution was seen
         self.descriptors = False            # a descriptor was seen ("Somali American")
+        self.orgs = False                   # a corporate word was seen ("Inc", "Bank")
+        self.towns = False                  # a town with namesakes abroad was seen
         self.padded_fields: list[str] = []
         self._title_case: bool | None = None
 
@@ -441,6 +443,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     for i, (start, end, e) in enumerate(hits):
         kind = e.kind
         if start < skip_until or kind == "block":
+            if kind == "block" and e.flags and s[start].isupper():
+                doc.orgs = True         # a corporate word ("Inc", "Bank"): see _drop_organisations
             continue
         codes = e.codes
         if e.plain:
@@ -469,6 +473,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     "A" <= s[end + 2:end + 3] <= "Z" or (i + 1 < n_hits and hits[i + 1][0] == end + 2))
             else:                       # "Athens-Clarke County"
                 context = nc == "-"
+            if e.namesake:
+                doc.towns = True
             if not context:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
@@ -485,6 +491,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
+            if e.namesake:
+                doc.towns = True
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
@@ -508,7 +516,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             # "City, State": Moscow, Idaho / Athens, Georgia
             if e.key not in doc.moved and i + 1 < n_hits and s[end:end + 2] == ", ":
                 ns, _ne, nentry = hits[i + 1]
-                if ns == end + 2 and (nentry.kind == "state" or (
+                if ns == end + 2 and ((nentry.kind == "state" and "abbrev" not in nentry.flags) or (
                         nentry.resolver == "georgia"
                         and e.key not in lists.ge_cities)):
                     # the city is the namesake in that state: other bare uses follow it
@@ -571,6 +579,8 @@ def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i:
         if prv.isupper() and prv.lower() in g.words("us_pronoun_prev"):
             return None
     flags = e.flags
+    if "abbrev" in flags:
+        return e.codes if _after_town(s, hits, i) else None
     if "domestic" in flags:
         doc.domestic = True
     if "nocapnext" in flags:
@@ -598,6 +608,21 @@ def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i:
         if e.resolver == "georgia":
             return (_georgia_local(doc, s, start, end, hits[i - 1] if i else None),)
     return e.codes
+
+
+def _after_town(s: str, hits: list[tuple[int, int, Entry]], i: int) -> bool:
+    """Does the state abbreviation ``hits[i]`` follow "<Town>, " ("Slidell, La.", "Walker
+    County, Ga.")? A town the gazetteer knows keeps its own rule ("Athens, Ga."), and "he
+    said, Mass." is no town."""
+    start = hits[i][0]
+    if start < 3 or s[start - 2:start] != ", " or not s[start - 3].isalpha():
+        return False
+    if i and hits[i - 1][1] == start - 2 and hits[i - 1][2].kind != "block":
+        return False
+    k = start - 3
+    while k > 0 and (s[k - 1].isalnum() or s[k - 1] in "'’.-"):
+        k -= 1
+    return s[k].isupper()
 
 
 # mention layout: [codes, kind, field, start, end, surface, entry]
@@ -711,20 +736,20 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     company's branch in that country). Not in an ALL-CAPS headline, where
     every word is capitalised."""
     org_at = _org_at(doc.g)
-    title_caps = _is_all_caps(doc.title)
+    title_caps = _is_all_caps(doc.title) if doc.title else False
+    tickers = "<" in doc.text or "<" in doc.title
+    banks = "Bank of" in doc.text or "Bank of" in doc.title
     out = []
     for m in mentions:
-        fld, start, end = m[_FIELD], m[_START], m[_END]
-        if fld == "title" and title_caps:
-            out.append(m)
-            continue
+        fld, end = m[_FIELD], m[_END]
         s = doc.text if fld == "text" else doc.title
-        if s[start - 1:start] == "<":
+        org = False
+        if s[end + 1:end + 2].isupper() and s[end] in " -" and not (fld == "title" and title_caps):
+            org = org_at.match(s, end) is not None
+        if tickers and s[m[_START] - 1:m[_START]] == "<":
             continue                            # a ticker: "<SCOT>"
-        org = (s[end:end + 1] in " -" and s[end + 1:end + 2].isupper()
-               and org_at.match(s, end) is not None)
-        if not org and m[_KIND] in _PLACE_KINDS:
-            org = s.endswith(("Bank of ", "Bank of the "), 0, start)
+        if not org and banks and m[_KIND] in _PLACE_KINDS and not (fld == "title" and title_caps):
+            org = s.endswith(("Bank of ", "Bank of the "), 0, m[_START])
         if org:
             if m[_KIND] in _PLACE_KINDS:
                 continue
@@ -735,81 +760,39 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     return out
 
 
-@dataclass
-class _LocalRules:
-    """Regexes for the local places of running text the gazetteer cannot list: a town
-    followed by a state or province abbreviation ("Slidell, La.", "Kamloops, B.C.") and a
-    US-style county ("Walker County")."""
-
-    g: Gazetteer
-    abbrev_at: re.Pattern[str]
-    abbrev_codes: dict[str, tuple[str, ...]]
-    county_at: re.Pattern[str]
-    county_lands: frozenset[str]
-    entries: dict[str, Entry]
-
-
-_LOCAL: list[_LocalRules] = []
-
-
-def _local_rules(g: Gazetteer) -> _LocalRules:
-    if _LOCAL and _LOCAL[0].g is g:
-        return _LOCAL[0]
-    codes: dict[str, tuple[str, ...]] = {}
-    for name, cc in (("us_state_abbrev", "US"), ("ca_province_abbrev", "CA"),
-                     ("au_state_abbrev", "AU")):
-        for w in g.words(name):
-            if w.endswith(".") and len(w) > 2:
-                codes.setdefault(w, (cc,))
-    forms = sorted(codes, key=len, reverse=True)
-    abbrev_at = re.compile(r", (?i:(" + "|".join(map(re.escape, forms)) + r"))(?=[\s,;:)\"'’”]|$)")
-    entries = {cc: Entry(cc, (cc,), "state", key=f"local:{cc.lower()}") for cc in ("US", "CA", "AU")}
-    lands = frozenset(c.upper() for c in g.words("county_countries")) - {"US"}
-    rules = _LocalRules(g, abbrev_at, codes, re.compile(
-        r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+)? County\b(?! Council| Cricket| Durham)"), lands, entries)
-    _LOCAL[:] = [rules]
-    return rules
+_COUNTY_NOT_NEXT = (" Council", " Cricket")
+_COUNTY_NOT_NAMES = frozenset(("The", "This", "That", "Each", "Every", "A", "Our", "Your"))
+_COUNTY_ENTRY = Entry("County", ("US",), "state", key="local:county")
 
 
 def _local_mentions(doc: _Doc, mentions: list[list]) -> list[list]:
-    """Add the local places of the text the gazetteer does not list: "<Town>, <state
-    abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.") is a mention
-    of the abbreviation's country, and "<Name> County" one of the US unless the story names
-    a country that also has counties named so (county_countries: "Kiambu County" in a
-    Kenyan story). A town the gazetteer knows keeps its own rules ("Athens, Ga.")."""
+    """Add the US-style counties of the text the gazetteer cannot list: "<Name> County"
+    ("Walker County") is a mention of the US unless the story names a country that also
+    has counties named so (county_countries: "Kiambu County" in a Kenyan story), or it is a
+    "County Council". A town the gazetteer knows keeps its own rules ("Dallas County")."""
     text = doc.text
-    has_abbrev = ", " in text
-    has_county = " County" in text
-    if not (has_abbrev or has_county):
+    i = text.find(" County")
+    if i < 0:
         return mentions
-    rules = _local_rules(doc.g)
-    ends = {m[_END] for m in mentions if m[_FIELD] == "text"}
-    starts = {m[_START] for m in mentions if m[_FIELD] == "text"}
+    lands = _lists(doc.g).county_lands
+    if any(c.lower() in lands and c != "US" for x in mentions for c in x[_CODES]):
+        return mentions
+    ends = {x[_END] for x in mentions if x[_FIELD] == "text"}
     added: list[list] = []
-    if has_abbrev:
-        for m in rules.abbrev_at.finditer(text):
-            ms = m.start()
-            ab = m.group(1)
-            if ms in ends or not ab[0].isupper() or not text[ms - 1:ms].isalpha():
-                continue
-            k = ms
-            while k > 0 and (text[k - 1].isalnum() or text[k - 1] in "'’.-"):
-                k -= 1
-            if not text[k:k + 1].isupper():
-                continue                # "he said, Mass." : the word before is no name
-            cc = rules.abbrev_codes[ab.lower()]
-            added.append([cc, "state", "text", m.start(1), m.end(1), ab, rules.entries[cc[0]]])
-    if has_county and not any(c in rules.county_lands for m in mentions for c in m[_CODES]):
-        for m in rules.county_at.finditer(text):
-            if m.start() in starts or _sentence_initial(text, m.start()) and (
-                    text[m.start():m.start() + 4] in ("The ", "This", "That")):
-                continue
-            added.append([("US",), "state", "text", m.start(), m.end(), m.group(0),
-                          rules.entries["US"]])
+    while i > 0:
+        end = i + 7
+        k = i                           # the name before: one capitalised word
+        while k > 0 and text[k - 1].isalpha():
+            k -= 1
+        if (k < i and text[k].isupper() and text[k + 1:i].islower()
+                and (end == len(text) or not text[end].isalnum())
+                and not text.startswith(_COUNTY_NOT_NEXT, end) and i not in ends
+                and text[k:i] not in _COUNTY_NOT_NAMES):
+            added.append([("US",), "state", "text", k, end, text[k:end], _COUNTY_ENTRY])
+        i = text.find(" County", end)
     if not added:
         return mentions
     return sorted(mentions + added, key=lambda m: (m[_FIELD] != "title", m[_START]))
-
 
 def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
     """A town whose name other countries' towns share ("London", "Paris", "Birmingham")
@@ -817,12 +800,16 @@ def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
     "Texas", "Ala.") when the story names its own country in no other way ("London city
     council ... the Ontario Municipal Board" is London, Ontario)."""
     namesakes = doc.g.namesakes
-    towns = [m for m in mentions if m[_KIND] == "place" and len(m[_CODES]) == 1
-             and m[_ENTRY].key in namesakes]
-    if not towns:
-        return
-    states = {m[_CODES][0] for m in mentions if m[_KIND] == "state" and len(m[_CODES]) == 1}
-    if not states:
+    towns = []
+    states = set()
+    for m in mentions:                  # one pass: the towns with namesakes, the states
+        kind = m[_KIND]
+        if kind == "state":
+            if len(m[_CODES]) == 1:
+                states.add(m[_CODES][0])
+        elif kind == "place" and m[_ENTRY].key in namesakes and len(m[_CODES]) == 1:
+            towns.append(m)
+    if not towns or not states:
         return
     keys = {m[_ENTRY].key for m in towns}
     for key in keys:
