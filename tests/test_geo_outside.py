@@ -117,3 +117,14 @@ def test_local_place_rules_stay_quiet(text: str) -> None:
 ])
 def test_ambiguous_towns_follow_the_story_places(text: str, mentioned: list[str]) -> None:
     assert sorted(tag_countries("Local news", text).mentioned) == sorted(mentioned)
+
+
+@pytest.mark.parametrize("text, about", [
+    ("Samsung, Korea's largest company, said its exports to China rose 12 percent.",
+     ["KR", "CN"]),
+    ("Chilean copper sales to Japan fell in the first quarter.", ["CL", "JP"]),
+    # a shipment's destination alone stays secondary
+    ("Chile shipped a record 1.2 million tonnes of copper to China in October.", ["CL"]),
+])
+def test_trade_partner_is_about(text: str, about: list[str]) -> None:
+    assert tag_countries("Trade", text).about == about

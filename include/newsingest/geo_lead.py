@@ -178,6 +178,7 @@ class _Roles:
         self.deal = g.words("role_deal_words")
         self.measure = g.words("role_measure_words")
         self.trade = g.words("role_trade_nouns")
+        self.trade_to = g.words("role_trade_to")
         self.topic_verbs = g.words("role_topic_verbs")
         self.topic_nouns = g.words("role_topic_nouns")
         self.topic_prev = g.words("role_topic_prev")
@@ -273,6 +274,8 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     if prv in rw.dest:
         if prev_end >= 0 and not text[prev_end:j].strip():
             return False                # "from France to Britain": the end of a route
+        if _word_before(text, j)[0] in rw.trade_to:
+            return False                # "its exports to China": a trade partner
         # a visit: "will travel to", "flew back to" (a travel word right before "to", or
         # two words before it after an adverb), not "returned artifacts to Peru"
         w, k = _word_before(text, j)
@@ -382,6 +385,8 @@ def _cue_role(rw: _Roles, text: str, start: int, prv: str, j: int, first_end: in
     if prv in ("on", "against", "to"):
         if not rw.measure.isdisjoint(ws):
             return True                 # "sanctions on Iran", "suspended exports to France"
+        if prv == "to" and ws and ws[-1] in rw.trade_to:
+            return True                 # "its exports to China rose": a trade partner
     elif prv == "from":
         if ws and ws[-1] in rw.trade:   # "a tariff on steel imports from China"
             return not rw.measure.isdisjoint(ws)
