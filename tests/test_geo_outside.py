@@ -128,3 +128,14 @@ def test_ambiguous_towns_follow_the_story_places(text: str, mentioned: list[str]
 ])
 def test_trade_partner_is_about(text: str, about: list[str]) -> None:
     assert tag_countries("Trade", text).about == about
+
+
+def test_frequent_country_is_about() -> None:
+    head = ("BRUSSELS, March 16 - EC farm ministers agreed to cut support prices for cereals. "
+            "Officials from Belgium said the cut was modest. ")
+    tail = ("The cut would hit farmers in West Germany hardest. West Germany had asked for a "
+            "delay, and its minister said West Germany would not accept it.")
+    assert tag_countries("EC farm prices", head + tail).about == ["BE", "DE"]
+    # the same three names spread over a long story are not frequent
+    long = head + "The ministers discussed other matters at length. " * 40 + tail
+    assert tag_countries("EC farm prices", long).about == ["BE"]

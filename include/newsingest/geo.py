@@ -295,6 +295,9 @@ ABOUT_MIN, ABOUT_REL = 3.0, 0.5
 W_SUBJECT = 0.5
 ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
 PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
+FREQUENT_MIN = 3         # names that make a country frequent in a story ...
+FREQUENT_CHARS = 600     # ... and at least one name per this many characters (~100 words)
+_NAME_KINDS = frozenset(("name", "alias"))
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
@@ -439,6 +442,21 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c, n in weighed.items():
                 if n == top[0] and scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    frequent = ()
+    if len(scores) > 1:
+        # a frequent country: named (by name or alias) at least FREQUENT_MIN times and at
+        # least once per FREQUENT_CHARS characters of the story is one of its subjects
+        limit = max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS)
+        if max(weighed.values()) >= limit:
+            named_n: dict[str, int] = {}
+            for m in mentions:
+                if m[_KIND] in _NAME_KINDS:
+                    for c in m[_CODES]:
+                        named_n[c] = named_n.get(c, 0) + 1
+            frequent = [c for c, n in named_n.items() if n >= limit and c in scores]
+            for c in frequent:
+                if scores[c] < ABOUT_MIN:
+                    scores[c] = ABOUT_MIN
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
         # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
@@ -453,7 +471,7 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # headline, the lead or the dateline): a second country in the lead is about however
     # strong the dateline and headline make the first
     placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
-    placed.update(in_title, dateline)
+    placed.update(in_title, dateline, frequent)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
     # a stable sort: ties keep the order of first mention

@@ -75,14 +75,33 @@ def _dateline(g: Gazetteer, text: str,
             pk = normalise(place).strip()
             if pk == "georgia":
                 return ("GE",), ps, pe, m.end()
-            return (moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk, ()),
-                    ps, pe, m.end())
+            codes = moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk)
+            return codes or _abbreviated_town(g, pk), ps, pe, m.end()
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
         ps, pe = m.span("place")
         return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
     return (), 0, 0, 0
+
+
+_TOWN_PREFIXES = {"st": ("st ", "saint"), "ste": ("sainte",), "ft": ("fort",), "mt": ("mount",)}
+
+
+def _abbreviated_town(g: Gazetteer, key: str) -> tuple[str, ...]:
+    """A dateline town written with an abbreviated first word or without its dot ("ST
+    PAUL", "FT. LAUDERDALE", "MT VERNON" for Saint Paul, Fort Lauderdale, Mount Vernon),
+    else ()."""
+    words = key.split()
+    if len(words) < 2 or words[0] not in _TOWN_PREFIXES:
+        return ()
+    rest = " ".join(words[1:])
+    for full in _TOWN_PREFIXES[words[0]]:
+        k = f"{full} {rest}"
+        codes = g.place_codes.get(k) or g.dateline_towns.get(k)
+        if codes:
+            return codes
+    return ()
 
 
 def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
