@@ -139,3 +139,18 @@ def test_frequent_country_is_about() -> None:
     # the same three names spread over a long story are not frequent
     long = head + "The ministers discussed other matters at length. " * 40 + tail
     assert tag_countries("EC farm prices", long).about == ["BE"]
+
+
+def test_hard_wrapped_lead_is_one_paragraph() -> None:
+    # wire copy wraps lines inside a sentence: the lead goes on past the line break, so
+    # Britain, named twice in it, is about
+    text = ("TOKYO, April 1 - Japan will not bow to pressure from\nBritain over a new "
+            "telecommunications firm, officials\nsaid. Britain has threatened sanctions.\n"
+            "    Japan said its market was open.")
+    assert tag_countries("JAPAN REJECTS PRESSURE", text).about == ["JP", "GB"]
+
+
+def test_company_name_in_capitals_headline_follows_the_text() -> None:
+    r = tag_countries("DEUTSCHE BANK ISSUES BOND", "LONDON, March 11 - Deutsche Bank Finance "
+                      "NV is issuing a 150 mln dlr bond, the lead manager said.")
+    assert r.about == ["GB"]

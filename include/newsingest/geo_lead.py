@@ -143,6 +143,13 @@ def _skip_preamble(text: str, begin: int, title: str) -> int:
     return pos if pos < len(text) and not text[pos:].isspace() else begin
 
 
+# a line break right after a letter, digit or one of these, with the next line not
+# indented, is a hard wrap inside a paragraph ("Computer Terminal Systems Inc said\nit has
+# completed ..."), not the end of the first paragraph
+_WRAP_BEFORE = frozenset(",;(-&/%$")
+_NOT_WRAP_AFTER = frozenset(" \t\n\r")
+
+
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences).
 
@@ -155,10 +162,13 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     for m in _SENT_END_RE.finditer(text, begin, limit):
         ms = m.start()
         if m.group(0) == "\n":
-            if ms > first_char:
+            before = text[ms - 1:ms]
+            if ms > first_char and not (
+                    (before.isalnum() or before in _WRAP_BEFORE)
+                    and text[ms + 1:ms + 2] not in _NOT_WRAP_AFTER):
                 ends.append(ms)
                 break
-            continue
+            continue                    # a hard wrap inside a sentence (wire copy)
         word = ""
         if ms > first_char:             # the last word before the full stop
             j = ms

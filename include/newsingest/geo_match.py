@@ -720,11 +720,16 @@ _ORG_RES: list[tuple[Gazetteer, re.Pattern[str]]] = []
 
 def _org_at(g: Gazetteer) -> re.Pattern[str]:
     """Regex matching, right after a place, the rest of a company's name: up to three
-    capitalised words (or "and", "&", "of") and a corporate word of org_suffix."""
+    capitalised words (or "and", "&", "of") and a corporate word of org_suffix ("Inc",
+    "Corp", "AG"); a word of org_suffix_weak ("Bank", "Trust") only at the end of the name
+    ("Deutsche Bank said", not "the US-Caribbean Banking Forum")."""
     if not _ORG_RES or _ORG_RES[0][0] is not g:
-        words = "|".join(sorted(map(re.escape, g.words("org_suffix")), key=len, reverse=True))
+        def alt(name: str) -> str:
+            return "|".join(sorted(map(re.escape, g.words(name)), key=len, reverse=True))
+        name = r"(?:-[A-Z][\w'’]*)?(?: (?:[A-Z][\w'’&.\-]*|and|&|of)){0,3}? "
         _ORG_RES[:] = [(g, re.compile(
-            rf"(?:-[A-Z][\w'’]*)?(?: (?:[A-Z][\w'’&.\-]*|and|&|of)){{0,3}}? (?:{words})(?![\w-]| [A-Z])"))]
+            rf"{name}(?:{alt('org_suffix')})(?![\w-])|{name}(?:{alt('org_suffix_weak')})"
+            r"(?![\w-]| [A-Z])"))]
     return _ORG_RES[0][1]
 
 
@@ -733,31 +738,46 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     Inc", "Deutsche Bank", "Bank of Tokyo") and stock tickers ("<SCOT>") name no place: a
     city or state in one is dropped, a demonym becomes a descriptor (a mention that never
     makes the story about it); a country's name stays ("Toyota Deutschland GmbH" is the
-    company's branch in that country). Not in an ALL-CAPS headline, where
-    every word is capitalised."""
+    company's branch in that country). In an ALL-CAPS headline, where every word is
+    capitalised, only the words found so in the text ("DEUTSCHE BANK ISSUES BOND" after
+    "Deutsche Bank Finance NV" in the text)."""
     org_at = _org_at(doc.g)
     title_caps = _is_all_caps(doc.title) if doc.title else False
     tickers = "<" in doc.text or "<" in doc.title
     banks = "Bank of" in doc.text or "Bank of" in doc.title
-    out = []
-    for m in mentions:
+    in_text: set[str] = set()           # surfaces found in company names in the text
+    drop: set[int] = set()
+    for i, m in enumerate(mentions):
         fld, end = m[_FIELD], m[_END]
+        if fld == "title" and title_caps:
+            continue                    # decided after the text
         s = doc.text if fld == "text" else doc.title
         org = False
-        if s[end + 1:end + 2].isupper() and s[end] in " -" and not (fld == "title" and title_caps):
+        if s[end + 1:end + 2].isupper() and s[end] in " -":
             org = org_at.match(s, end) is not None
         if tickers and s[m[_START] - 1:m[_START]] == "<":
-            continue                            # a ticker: "<SCOT>"
-        if not org and banks and m[_KIND] in _PLACE_KINDS and not (fld == "title" and title_caps):
+            drop.add(i)                 # a ticker: "<SCOT>"
+            continue
+        if not org and banks and m[_KIND] in _PLACE_KINDS:
             org = s.endswith(("Bank of ", "Bank of the "), 0, m[_START])
         if org:
-            if m[_KIND] in _PLACE_KINDS:
-                continue
-            if m[_KIND] == "demonym":   # a country's own name stays ("Toyota Deutschland GmbH")
-                m[_KIND] = "descriptor"
-                doc.descriptors = True
-        out.append(m)
-    return out
+            in_text.add(m[_SURF].lower())
+            _as_organisation(doc, m, i, drop)
+    if title_caps and in_text:
+        for i, m in enumerate(mentions):
+            if m[_FIELD] == "title" and m[_SURF].lower() in in_text:
+                _as_organisation(doc, m, i, drop)
+    return [m for i, m in enumerate(mentions) if i not in drop] if drop else mentions
+
+
+def _as_organisation(doc: _Doc, m: list, i: int, drop: set[int]) -> None:
+    """A mention inside a company's name: a city or state is dropped, a demonym becomes a
+    descriptor, a country's name stays."""
+    if m[_KIND] in _PLACE_KINDS:
+        drop.add(i)
+    elif m[_KIND] == "demonym":
+        m[_KIND] = "descriptor"
+        doc.descriptors = True
 
 
 _COUNTY_NOT_NEXT = (" Council", " Cricket")
