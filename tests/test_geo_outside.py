@@ -154,3 +154,21 @@ def test_company_name_in_capitals_headline_follows_the_text() -> None:
     r = tag_countries("DEUTSCHE BANK ISSUES BOND", "LONDON, March 11 - Deutsche Bank Finance "
                       "NV is issuing a 150 mln dlr bond, the lead manager said.")
     assert r.about == ["GB"]
+
+
+@pytest.mark.parametrize("title, text, code", [
+    ("Council budget", "The Lansing City Council will hold hearings on the mayor's budget.", "US"),
+    ("Officer hurt", "A Saskatoon police officer was hurt while making an arrest on Friday.",
+     "CA"),
+    ("Roof fire", "Fire crews were called out. TORRINGTON — A fire destroyed the roof of a "
+     "home on Main Street on Tuesday.", "US"),
+])
+def test_towns_of_local_institutions(title: str, text: str, code: str) -> None:
+    r = tag_countries(title, text)
+    assert r.mentioned == [code] and r.about == [code]
+
+
+def test_local_towns_only_when_no_country_is_named() -> None:
+    # the story names its country: the town adds nothing (and is not looked up)
+    r = tag_countries("Council", "The Lansing City Council met with officials from Mexico.")
+    assert r.mentioned == ["MX"]

@@ -79,7 +79,7 @@ class Entry:
     host: bool = False        # may take a currency word after it ("Turkish lira")
     plain: bool = False       # simple, not special, not a place, language or demonym
     descr: bool = False       # a demonym or flagged "descriptor": may describe something else
-    namesake: bool = False    # a town whose name towns in other countries share
+    namesake: bool = False    # a town or country name that towns elsewhere also bear
 
 
 @dataclass
@@ -99,7 +99,8 @@ class Gazetteer:
     automaton_latin1: ahocorasick_rs.BytesAhoCorasick | None = None
     values_latin1: list[tuple[int, Entry]] = field(default_factory=list)
     # town name -> the countries with a town of that name of at least
-    # DATELINE_TOWN_MIN_POP people ("london" -> GB, CA, US), for context resolution
+    # DATELINE_TOWN_MIN_POP people ("london" -> GB, CA, US; "palestine" -> US), for
+    # context resolution
     namesakes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, name: str) -> frozenset[str]:
@@ -423,9 +424,10 @@ def build_gazetteer() -> Gazetteer:
                   lang=e.kind == "demonym" and key in rules.get("language_demonyms", ()),
                   host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver),
                   plain=simple and not flags and not e.resolver and key != "us"
-                  and e.kind not in ("place", "demonym", "currency", "block"),
+                  and e.kind not in ("place", "demonym", "currency", "block")
+                  and not _has_namesake(e, key, namesakes),
                   descr=e.kind == "demonym" or "descriptor" in flags,
-                  namesake=e.kind == "place" and key in namesakes)
+                  namesake=_has_namesake(e, key, namesakes))
         entries[full] = e
         patterns.append(f" {full} ".encode("utf-8", "surrogatepass"))
         values.append((len(full), e))
@@ -465,14 +467,21 @@ def _dateline_towns(cities: dict[str, dict]) -> dict[str, tuple[str, ...]]:
     return {k: (cc,) for k, (_pop, cc) in best.items()}
 
 
+def _has_namesake(e: Entry, key: str, namesakes: dict[str, frozenset[str]]) -> bool:
+    """Is ``e`` a town or country name that towns in another country also bear ("London":
+    Ontario; "Palestine", "Lebanon": Texas, Ohio)?"""
+    return (e.kind in ("place", "name") and len(e.codes) == 1 and key in namesakes
+            and not namesakes[key] <= set(e.codes))
+
+
 def _namesakes(cities: dict[str, dict]) -> dict[str, frozenset[str]]:
     """Town name -> countries with a town of that name of at least
-    ``DATELINE_TOWN_MIN_POP`` people, for names found in more than one country."""
+    ``DATELINE_TOWN_MIN_POP`` people."""
     seen: dict[str, set[str]] = {}
     for city in cities.values():
         if city["population"] >= DATELINE_TOWN_MIN_POP:
             seen.setdefault(normalise(city["name"]).strip(), set()).add(city["countrycode"])
-    return {k: frozenset(v) for k, v in seen.items() if len(v) > 1}
+    return {k: frozenset(v) for k, v in seen.items()}
 
 
 @lru_cache(maxsize=1)

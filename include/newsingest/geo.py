@@ -261,6 +261,7 @@ from newsingest.geo_match import (
     _Doc,
     _drop_organisations,
     _local_mentions,
+    _local_town,
     _resolve,
     _resolve_towns,
     _scan_field,
@@ -332,7 +333,10 @@ def tag_countries(title: str, text: str) -> CountryTags:
     dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
                                       else ((), 0, 0, 0))
     if not mentions and not dateline:
-        return CountryTags()    # no country at all (a good share of real news)
+        # no country at all (a good share of real news): the towns of local institutions
+        mentions = _local_town(doc) if text else []
+        if not mentions:
+            return CountryTags()
     begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
     if not dateline:
         body = 0

