@@ -172,3 +172,21 @@ def test_local_towns_only_when_no_country_is_named() -> None:
     # the story names its country: the town adds nothing (and is not looked up)
     r = tag_countries("Council", "The Lansing City Council met with officials from Mexico.")
     assert r.mentioned == ["MX"]
+
+
+def test_countries_heading_rows_of_a_table_are_about() -> None:
+    text = ("VIENNA, March 5 - Output by member country, in mln barrels per day:\n"
+            "    SAUDI ARABIA    4.9    3.7\n    IRAN            1.6    2.2\n"
+            "    NIGERIA         1.3    1.2\n    The figures are estimates.")
+    assert tag_countries("Output table", text).about == ["AT", "SA", "IR", "NG"]
+
+
+def test_hyphenated_name_ending_in_a_town_is_no_mention() -> None:
+    r = tag_countries("Leasing", "The company sold its Flexi-Van container leasing business.")
+    assert r.mentioned == []
+
+
+def test_newfoundland_town_is_canadian() -> None:
+    r = tag_countries("Oil field", "ST. JOHN'S, Newfoundland, March 9 - Drilling began "
+                      "east of St. John's on Monday.")
+    assert r.mentioned == ["CA"]

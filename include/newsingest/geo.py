@@ -312,6 +312,20 @@ _new_tuple = tuple.__new__
 _CODE_OF = itemgetter(0)
 
 
+def _table_rows(text: str, mentions: list[list]) -> list[str]:
+    """Codes of the countries that head a row of a table of figures: the mention starts
+    its line (after spaces) and two spaces and a figure follow it."""
+    out = []
+    for m in mentions:
+        end = m[_END]
+        if text[end:end + 2] == "  " and m[_FIELD] == "text":
+            rest = text[end:end + 24].lstrip(" ")
+            line = text[text.rfind("\n", 0, m[_START]) + 1:m[_START]]
+            if rest[:1].isdigit() and not line.strip():
+                out.extend(c for c in m[_CODES] if c)
+    return out
+
+
 def tag_countries(title: str, text: str) -> CountryTags:
     """Tag a story with the countries it mentions and the countries it is about."""
     title = title or ""
@@ -446,7 +460,14 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c, n in weighed.items():
                 if n == top[0] and scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
-    frequent = ()
+    frequent: list[str] = []
+    if len(scores) > 1 and "  " in text:
+        # a table of figures by country: a country that heads a row ("\n    IRAN   1.6
+        # 2.2") is one of the story's subjects
+        frequent = _table_rows(text, mentions)
+        for c in frequent:
+            if c in scores and scores[c] < ABOUT_MIN:
+                scores[c] = ABOUT_MIN
     if len(scores) > 1:
         # a frequent country: named (by name or alias) at least FREQUENT_MIN times and at
         # least once per FREQUENT_CHARS characters of the story is one of its subjects
@@ -457,7 +478,7 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 if m[_KIND] in _NAME_KINDS:
                     for c in m[_CODES]:
                         named_n[c] = named_n.get(c, 0) + 1
-            frequent = [c for c, n in named_n.items() if n >= limit and c in scores]
+            frequent += [c for c, n in named_n.items() if n >= limit and c in scores]
             for c in frequent:
                 if scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN

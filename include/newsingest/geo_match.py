@@ -475,6 +475,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 context = nc == "-"
             if e.namesake:
                 doc.towns = True
+            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha():
+                continue                # "Flexi-Van": the end of a hyphenated name
             if not context:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
