@@ -475,8 +475,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 context = nc == "-"
             if e.namesake:
                 doc.towns = True
-            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha():
-                continue                # "Flexi-Van": the end of a hyphenated name
+            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha() and not (
+                    i and hits[i - 1][1] == start - 1):
+                continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if not context:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
@@ -495,6 +496,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         if kind == "place":
             if e.namesake:
                 doc.towns = True
+            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha() and not (
+                    i and hits[i - 1][1] == start - 1):
+                continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
