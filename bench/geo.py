@@ -1,13 +1,18 @@
 """Benchmark for newsingest.geo: accuracy on a labelled set and throughput.
 
-Usage: python bench/geo.py [--errors] [--real DIR] [PATH]
-       (default PATH: tests/data/geo_labelled.jsonl)
+Usage: python bench/geo.py [--errors] [--real DIR] [--check DUMP] [PATH]
+       (default PATH: tests/data/geo_labelled.jsonl; --help for the options)
 
 ``--real DIR`` (default ``../shared/data/extraction-dev`` when it exists) also scores the
 real pages labelled in tests/data/geo_realnews_dev.jsonl, geo_realnews_holdout.jsonl
 (see tests/data/GEO_REALNEWS.md), geo_realnews_blind.jsonl (GEO_REALNEWS_BLIND.md) and
 geo_realnews_blind2.jsonl (GEO_REALNEWS_BLIND2.md): their text is extracted again from DIR with
 trafilatura and checked against the stored SHA-1 before it is scored.
+
+``--check DUMP`` first compares the tagger's output on the snapshot inputs with a dump
+made by ``bench/geo_snapshot.py dump DUMP`` (same ``--real`` pages) and stops with status 1
+if any output differs: a speed change must keep the output. Make the dump with the code
+before the change, then run ``--check`` after it.
 
 ``--errors`` lists every item whose ``about`` or ``mentioned`` set differs from its label
 (false positives and false negatives per item) and skips the speed runs.
@@ -16,12 +21,14 @@ Prints micro precision/recall/F1 and exact-set accuracy for ``mentioned`` and ``
 then articles per CPU-second on one core (median of several rounds in which the workloads
 take turns) for the short labelled items, a ~600-word news article dense in country names
 (tests/data/geo_bench_article.txt), the real pages, and ~600-word articles glued from the
-labelled texts (far denser in country names than news), each with its density of country
-mentions per 100 words (the cost per article grows with it).
+labelled texts (far denser in country names than news), and the real pages cut to 2,000
+characters (the speed target: news articles of 2,000 characters), each with its density
+of country mentions per 100 words (the cost per article grows with it).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -31,6 +38,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from newsingest.geo import tag_countries  # noqa: E402
 
@@ -43,6 +51,7 @@ REAL_SETS = tuple(sorted((ROOT / "tests" / "data").glob("geo_realnews_*.jsonl"),
 REAL_DEFAULT = ROOT.parent / "shared" / "data" / "extraction-dev"
 ARTICLE = ROOT / "tests" / "data" / "geo_bench_article.txt"
 REPS = 9
+NEWS_CHARS = 2_000     # the length of the speed target's news article
 
 
 def load(path: Path) -> list[dict]:
@@ -168,15 +177,39 @@ def report_real(pages: Path, errors: bool) -> list[dict]:
     return pages_seen
 
 
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        prog="bench/geo.py", description="Accuracy and speed of newsingest.geo.",
+        epilog="Without --errors, also measures articles per CPU-second on one core.")
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT,
+                    help="labelled JSON lines (default: %(default)s)")
+    ap.add_argument("--errors", action="store_true",
+                    help="list the items whose about or mentioned differs; skip speed runs")
+    ap.add_argument("--real", type=Path, default=REAL_DEFAULT if REAL_DEFAULT.is_dir() else None,
+                    metavar="DIR", help="extraction-dev pages for the real-page sets "
+                    "(default: %(default)s)")
+    ap.add_argument("--check", type=Path, metavar="DUMP",
+                    help="compare the output with a bench/geo_snapshot.py dump first; "
+                    "exit 1 if anything differs")
+    return ap.parse_args(argv[1:])
+
+
 def main(argv: list[str]) -> int:
-    errors = "--errors" in argv
-    args = [a for a in argv[1:] if a != "--errors"]
-    real = REAL_DEFAULT if REAL_DEFAULT.is_dir() else None
-    if "--real" in args:
-        i = args.index("--real")
-        real = Path(args[i + 1])
-        del args[i:i + 2]
-    path = Path(args[0]) if args else DEFAULT
+    args = parse_args(argv)
+    errors, real, path = args.errors, args.real, args.path
+    if not path.is_file():
+        print(f"bench/geo.py: {path}: no such labelled file", file=sys.stderr)
+        return 2
+    if args.check is not None:
+        import geo_snapshot
+
+        if not args.check.is_file():
+            print(f"bench/geo.py: {args.check}: no such dump", file=sys.stderr)
+            return 2
+        pages = real if real is not None else geo_snapshot.PAGES
+        if geo_snapshot.check(args.check, pages) != 0:
+            print("output differs from the dump: not measuring speed")
+            return 1
     if hasattr(os, "sched_setaffinity"):
         try:
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -214,6 +247,9 @@ def main(argv: list[str]) -> int:
         docs = [(it["title"], it["text"]) for it in real_pages]
         words = sum(len((t + " " + x).split()) for t, x in docs) / len(docs)
         workloads[f"{len(docs)} real pages ({words:.0f} words avg)"] = docs
+        cut = [(t, x[:NEWS_CHARS]) for t, x in docs if len(x) >= NEWS_CHARS]
+        workloads[f"{len(cut)} real pages cut to {NEWS_CHARS:,} characters "
+                  "(the speed target's news article)"] = cut
     dense = _dense_articles(items)
     avg = sum(len(x.split()) for _, x in dense) / len(dense)
     workloads[f"{len(dense)} dense ~{avg:.0f}-word articles glued from the labelled texts"] = dense

@@ -6,7 +6,8 @@ Usage: python bench/geo_snapshot.py dump OUT.json [--pages DIR]
 A speed change must not change the output: dump before and after, then compare. The
 inputs are every labelled item under tests/data (geo_*.jsonl with text), the benchmark
 article, every page under DIR (default ../shared/data/extraction-dev, extracted with
-trafilatura as bench/geo.py does; skipped when absent) and, for 400 of them, the
+trafilatura as bench/geo.py does; skipped when absent), the stories of
+../shared/data/geo-dev (Reuters and LGL; skipped when absent) and, for 400 of them, the
 headline in capitals with the first 300 characters of the text. For each input the dump
 holds mentioned, about, counts and every evidence tuple.
 """
@@ -24,6 +25,8 @@ sys.path.insert(0, str(ROOT / "include"))
 from newsingest.geo import tag_countries  # noqa: E402
 
 PAGES = ROOT.parent / "shared" / "data" / "extraction-dev"
+OUTSIDE = ROOT.parent / "shared" / "data" / "geo-dev"
+OUTSIDE_SETS = ("reuters_about_dev.jsonl.gz", "lgl_mentioned_dev.jsonl.gz")
 
 
 def inputs(pages: Path) -> list[tuple[str, str]]:
@@ -48,23 +51,43 @@ def inputs(pages: Path) -> list[tuple[str, str]]:
             d = doc if isinstance(doc, dict) else doc.as_dict()
             if d.get("text"):
                 items.append((d.get("title") or "", d["text"]))
+    for name in OUTSIDE_SETS:           # wire copy and local news (datelines, companies...)
+        path = OUTSIDE / name
+        if path.is_file():
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                items += [(d["title"], d["text"]) for d in map(json.loads, fh)]
     items += [(t.upper(), x[:300]) for t, x in items[:400]]
     return items
 
 
 def dump(out: Path, pages: Path) -> None:
+    rows = outputs(inputs(pages))
+    out.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    print(f"{len(rows)} inputs -> {out}")
+
+
+def check(ref: Path, pages: Path = PAGES) -> int:
+    """Compare the current output on the inputs with the dump ``ref``; 0 if the same."""
+    x = json.loads(ref.read_text(encoding="utf-8"))
+    y = outputs(inputs(pages))
+    return _report(x, json.loads(json.dumps(y, ensure_ascii=False)))
+
+
+def outputs(docs: list[tuple[str, str]]) -> list[list]:
     rows = []
-    docs = inputs(pages)
     for title, text in docs:
         r = tag_countries(title, text)
         rows.append([r.mentioned, r.about, r.counts, [list(e) for e in r.evidence]])
-    out.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-    print(f"{len(rows)} inputs -> {out}")
+    return rows
 
 
 def compare(a: Path, b: Path) -> int:
     x = json.loads(a.read_text(encoding="utf-8"))
     y = json.loads(b.read_text(encoding="utf-8"))
+    return _report(x, y)
+
+
+def _report(x: list, y: list) -> int:
     if len(x) != len(y):
         print(f"different inputs: {len(x)} vs {len(y)}")
         return 1

@@ -535,13 +535,19 @@ def _prf(items: list[dict], key: str) -> tuple[float, float]:
     return 2 * p * r / (p + r), exact / len(items)
 
 
+# Thresholds about 0.01 below the current scores, so that a regression of a few items
+# fails; a change that shifts a score moves its threshold deliberately, in the same commit.
+# Now: labelled mentioned F1 1.000, exact 1.000; about F1 0.997, exact 0.992 (three items
+# label exports-to and a lead country beside a strong dateline as secondary, which the
+# outside conventions of docs/decisions.md count as about); holdout mentioned F1 0.994,
+# about F1 0.987.
 def test_labelled_set_accuracy() -> None:
     items = [json.loads(line) for line in DATA.open(encoding="utf-8") if line.strip()]
     assert len(items) >= 300
     f1_m, ex_m = _prf(items, "mentioned")
     f1_a, ex_a = _prf(items, "about")
-    assert f1_m >= 0.97 and ex_m >= 0.93, (f1_m, ex_m)
-    assert f1_a >= 0.90 and ex_a >= 0.80, (f1_a, ex_a)
+    assert f1_m >= 0.99 and ex_m >= 0.99, (f1_m, ex_m)
+    assert f1_a >= 0.985 and ex_a >= 0.98, (f1_a, ex_a)
 
 
 def test_holdout_set_accuracy() -> None:
@@ -549,7 +555,7 @@ def test_holdout_set_accuracy() -> None:
     items = [json.loads(line) for line in HOLDOUT.open(encoding="utf-8") if line.strip()]
     f1_m, _ = _prf(items, "mentioned")
     f1_a, _ = _prf(items, "about")
-    assert f1_m >= 0.95 and f1_a >= 0.85, (f1_m, f1_a)
+    assert f1_m >= 0.984 and f1_a >= 0.977, (f1_m, f1_a)
 
 
 def test_labelled_set_covers_every_case() -> None:

@@ -79,6 +79,7 @@ class Entry:
     host: bool = False        # may take a currency word after it ("Turkish lira")
     plain: bool = False       # simple, not special, not a place, language or demonym
     descr: bool = False       # a demonym or flagged "descriptor": may describe something else
+    namesake: bool = False    # a town or country name that towns elsewhere also bear
 
 
 @dataclass
@@ -97,6 +98,10 @@ class Gazetteer:
     # the keys that fit
     automaton_latin1: ahocorasick_rs.BytesAhoCorasick | None = None
     values_latin1: list[tuple[int, Entry]] = field(default_factory=list)
+    # town name -> the countries with a town of that name of at least
+    # DATELINE_TOWN_MIN_POP people ("london" -> GB, CA, US; "palestine" -> US), for
+    # context resolution
+    namesakes: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, name: str) -> frozenset[str]:
         """A rule word list (empty if absent)."""
@@ -387,7 +392,24 @@ def build_gazetteer() -> Gazetteer:
                 e = Entry(e.form, e.codes, e.kind, e.flags | prev.flags, e.resolver, shared)
         entries[key] = e
         curated_keys.add(key)
+    # state and province abbreviations after a town ("Slidell, La.", "Kamloops, B.C.",
+    # "Wollongong, NSW"): flagged entries, accepted only after "<Town>, "
+    for name, cc in (("us_state_abbrev", "US"), ("ca_province_abbrev", "CA"),
+                     ("au_state_abbrev", "AU")):
+        for w in sorted(rules.get(name, ())):
+            if not w.endswith(".") or len(w) < 3:
+                continue
+            forms = [".".join(p[:1].upper() + p[1:] for p in w.split("."))]   # "W.Va."
+            if cc != "US" and "." not in w[:-1]:
+                forms.append(w[:-1].upper())                                # "NSW"
+            for form in forms:
+                key = normalise(form).lstrip()
+                if key.strip() and key not in entries:
+                    flags = {"abbrev", "acronym"} if form.isupper() else {"abbrev"}
+                    entries[key] = Entry(form, (cc,), "state", frozenset(flags), "",
+                                         _upper_idx(form))
     person = rules.get("person_names", frozenset())
+    namesakes = _namesakes(cities)
     patterns: list[bytes] = []
     values: list[tuple[int, Entry]] = []
     place_codes: dict[str, tuple[str, ...]] = {}
@@ -402,17 +424,21 @@ def build_gazetteer() -> Gazetteer:
                   lang=e.kind == "demonym" and key in rules.get("language_demonyms", ()),
                   host=e.kind in ("demonym", "name", "alias") and bool(e.codes or e.resolver),
                   plain=simple and not flags and not e.resolver and key != "us"
-                  and e.kind not in ("place", "demonym", "currency", "block"),
-                  descr=e.kind == "demonym" or "descriptor" in flags)
+                  and e.kind not in ("place", "demonym", "currency", "block")
+                  and not _has_namesake(e, key, namesakes),
+                  descr=e.kind == "demonym" or "descriptor" in flags,
+                  namesake=_has_namesake(e, key, namesakes))
         entries[full] = e
         patterns.append(f" {full} ".encode("utf-8", "surrogatepass"))
         values.append((len(full), e))
-        if e.codes and e.kind in ("name", "alias", "place", "state", "foreign"):
+        if e.codes and e.kind in ("name", "alias", "place", "state", "foreign") and (
+                "abbrev" not in flags):
             place_codes[key] = e.codes
     latin1 = [(f" {full} ".encode("latin-1"), v) for full, v in zip(entries, values)
               if full.isascii() or max(full) <= "\xff"]
     return Gazetteer(_automaton(patterns), entries, rules, place_codes, _dateline_towns(cities),
-                     values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1])
+                     values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1],
+                     namesakes)
 
 
 def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:
@@ -439,6 +465,23 @@ def _dateline_towns(cities: dict[str, dict]) -> dict[str, tuple[str, ...]]:
         if key not in best or city["population"] > best[key][0]:
             best[key] = (city["population"], city["countrycode"])
     return {k: (cc,) for k, (_pop, cc) in best.items()}
+
+
+def _has_namesake(e: Entry, key: str, namesakes: dict[str, frozenset[str]]) -> bool:
+    """Is ``e`` a town or country name that towns in another country also bear ("London":
+    Ontario; "Palestine", "Lebanon": Texas, Ohio)?"""
+    return (e.kind in ("place", "name") and len(e.codes) == 1 and key in namesakes
+            and not namesakes[key] <= set(e.codes))
+
+
+def _namesakes(cities: dict[str, dict]) -> dict[str, frozenset[str]]:
+    """Town name -> countries with a town of that name of at least
+    ``DATELINE_TOWN_MIN_POP`` people."""
+    seen: dict[str, set[str]] = {}
+    for city in cities.values():
+        if city["population"] >= DATELINE_TOWN_MIN_POP:
+            seen.setdefault(normalise(city["name"]).strip(), set()).add(city["countrycode"])
+    return {k: frozenset(v) for k, v in seen.items()}
 
 
 @lru_cache(maxsize=1)

