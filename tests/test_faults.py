@@ -3,7 +3,8 @@ write, or hitting a full disk, then run again with the same run id, with a new o
 with only its publish task retried: the tables and the run state must equal those of
 an uninterrupted run (each story once, each copy once, the dedup history intact).
 
-Each run is a real process (``tests/fault_worker.py``, started through a forkserver
+A smaller number of real ``airflow dags test`` processes are killed from outside at
+random moments (the last test). Each other run is a real process (``tests/fault_worker.py``, started through a forkserver
 that imported the pipeline once) over the demo news web; ``NEWS_FAULT`` names the point
 where it dies (:mod:`newsingest.faults`).
 """
@@ -13,7 +14,12 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
+import re
+import signal
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pyarrow.dataset as ds
@@ -193,3 +199,64 @@ def test_crash_in_publish_then_publish_retried(forkserver, web, tmp_path, refere
     r.ok(B)
     assert snapshot(r.data) == reference
     assert_clean(r.data)
+
+
+def test_a_second_writer_fails_fast_naming_the_first(forkserver, web, tmp_path, reference):
+    import fault_worker
+
+    r = Runner(forkserver, web, tmp_path)
+    slow = dict(r.env, NEWS_HOST_INTERVAL="0.3")      # keeps run A busy fetching for a while
+    first = forkserver.Process(target=fault_worker.child, args=(slow, A, "run", str(tmp_path / "a.json")))
+    first.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not list((r.data / "_staging").glob("*/entries-*")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        r.env["NEWS_LOCK_WAIT"] = "0"
+        code, doc = r.run(B)
+        assert code == 0 and not doc["ok"], doc
+        assert "LockHeld" in doc["error"] and A in doc["error"] and "pid" in doc["error"], doc
+        assert first.is_alive(), "run A finished too early for this test"
+    finally:
+        first.join(120)
+    assert first.exitcode == 0 and json.loads((tmp_path / "a.json").read_text())["ok"]
+    r.ok(B)
+    assert snapshot(r.data) == reference
+    assert_clean(r.data)
+
+
+def test_airflow_dags_test_killed_from_outside_at_random_moments(web, reference, airflow_db, tmp_path):
+    """The real ``airflow dags test`` process group SIGKILLed from outside at random
+    moments, twice in a row, then one run to the end: the same tables as an
+    uninterrupted run. The seed is printed so that a failure can be replayed."""
+    seed = int(os.environ.get("NEWS_KILL_SEED") or random.randrange(1 << 30))
+    print(f"NEWS_KILL_SEED={seed}")
+    rng = random.Random(seed)
+    registry = tmp_path / "feeds.yaml"
+    registry.write_text(yaml.safe_dump({"feeds": [f for f in web.registry() if f["id"] in FEEDS]}))
+    data = tmp_path / "data"
+    env = dict(os.environ, NEWS_FEEDS=str(registry), NEWS_DATA_URL=str(data),
+               NEWS_ALLOW_PRIVATE_NETWORKS="1", NEWS_HOST_INTERVAL="0.01", NEWS_FEED_GROUP_SIZE="2",
+               NEWS_LOCK_TTL="5", NEWS_LOCK_WAIT="30")
+    env.pop("NEWS_FAULT", None)
+    airflow = str(Path(sys.executable).with_name("airflow"))
+    log = tmp_path / "airflow.log"
+    outcomes = []
+    for i, delay in enumerate([rng.uniform(4, 40), rng.uniform(4, 40), None]):
+        start = log.stat().st_size if log.exists() else 0
+        with log.open("a") as out:
+            proc = subprocess.Popen([airflow, "dags", "test", "news_ingest",
+                                     f"2026-11-24T1{i}:00:00+00:00"], env=env, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+            try:
+                proc.wait(timeout=delay or 600)
+                outcomes.append(("finished", proc.returncode))
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                tasks = re.findall(r"start task task_id=(\w+)", log.read_text()[start:])
+                outcomes.append(("killed", round(delay or 0, 1), tasks[-1] if tasks else "before plan"))
+    print(outcomes)
+    assert outcomes[-1] == ("finished", 0), log.read_text()[-3000:]
+    assert snapshot(data) == reference, outcomes
+    assert_clean(data)
