@@ -314,7 +314,9 @@ def test_one_article_row_per_story_across_feeds_and_runs(news_dag, tmp_path):
             f"  - {{id: site-b, url: '{b.url('/feed.xml')}', publisher: Site B, country: PT}}\n")
         data = tmp_path / "data"
         with news_env(registry, data):
-            first = news_dag.test(run_conf={"group_size": 1})   # one group per site
+            # one group per site (feed_ids given: dag.test keeps an earlier test's conf)
+            conf = {"group_size": 1, "feed_ids": ["site-a", "site-b"]}
+            first = news_dag.test(run_conf=conf)
             assert first.state == "success"
             articles = table(data, "articles")
             assert sorted(x["url"] for x in articles) == sorted([port_s, rail])
@@ -332,7 +334,7 @@ def test_one_article_row_per_story_across_feeds_and_runs(news_dag, tmp_path):
             b.routes["/feed.xml"] = rss([("b1", "Portugal backs Sines port expansion", port_s),
                                          ("b2", "Lisbon approves bigger Atlantic port", wire_copy),
                                          ("b3", "Swiss double Alpine rail freight", late_copy)])
-            second = news_dag.test(run_conf={"group_size": 1})
+            second = news_dag.test(run_conf=conf)
             assert second.state == "success"
     articles = table(data, "articles")
     assert sorted(x["url"] for x in articles) == sorted([port_s, rail]), "a story got a second row"

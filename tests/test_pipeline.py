@@ -222,3 +222,29 @@ def test_gone_links_are_settled_and_not_fetched_again(tmp_path):
         assert (site.hits("/missing"), site.hits("/gone"), site.hits("/a")) == (1, 1, 1)
     broken = {c["http_status"] for c in rows(data, "copies") if c["outcome"] == "fetch_error"}
     assert broken == {404, 410}
+
+
+def test_a_run_commits_on_an_object_store_like_filesystem(tmp_path):
+    """fsspec's memory:// (rename is copy + delete, no directories, like S3): the same
+    commit, recovery and lease code publishes each story once and leaves no staging."""
+    from support_http import LoopbackServer, Reply
+
+    from newsingest.store import Store
+
+    root = f"memory://newsingest-{tmp_path.name}"
+    with LoopbackServer() as site:
+        site.routes.update({
+            "/rss.xml": Reply(200, feed([site.url("/a")]), {"Content-Type": "application/rss+xml"}),
+            "/a": Reply(200, page("Norway picks wind farms", PARAS[0]), {"Content-Type": "text/html"}),
+        })
+        registry = one_feed_registry(tmp_path, site.url("/rss.xml"))
+        first = run_all(RunContext("manual__mem1", "2026-11-24", settings(registry, root)))
+        again = run_all(RunContext("manual__mem1", "2026-11-24", settings(registry, root)))
+        later = run_all(RunContext("manual__mem2", "2026-11-24", settings(registry, root)))
+    store = Store(root)
+    assert first["stories"] == again["stories"] == 1 and later["stories"] == 0
+    arts = pq.read_table(store.path(store.table_files("articles")[0]), filesystem=store.fs)
+    assert len(store.table_files("articles")) == 1 and arts.num_rows == 1
+    assert [f.split("/")[0] for f in store.find()
+            if f.split("/")[0] in ("_staging", "_lock")] == []
+    assert len(store.listdir("_commits")) == 3

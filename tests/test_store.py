@@ -125,6 +125,15 @@ def test_unwritable_root_fails_in_plan_naming_the_path(tmp_path):
         plan(ctx)
 
 
+def test_direct_publish_replaces_only_this_runs_files(tmp_path):
+    store = Store(str(tmp_path))
+    k1, k2 = run_key("run one"), run_key("run two")
+    store.publish("t", "2026-11-24", k1, [("-g0", pa.table({"x": [1]})), ("-g1", pa.table({"x": [2]}))])
+    store.publish("t", "2026-11-24", k2, [("", pa.table({"x": [10]}))])
+    store.publish("t", "2026-11-24", k1, [("-g0", pa.table({"x": [3]}))])
+    assert len(store.table_files("t")) == 2 and values(tmp_path) == [3, 10]
+
+
 def test_atomic_write_leaves_no_partial_file(tmp_path, monkeypatch):
     store = Store(str(tmp_path))
     store.write_bytes("state/x.json", b"old")

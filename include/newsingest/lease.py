@@ -40,6 +40,8 @@ LOCK_DIR = "_lock"
 TTL_ENV = "NEWS_LOCK_TTL"
 WAIT_ENV = "NEWS_LOCK_WAIT"   # seconds a new run waits for a held root (default 0: fail fast)
 DEFAULT_TTL = 600.0
+_released: set[str] = set()   # candidates given back by this process: never renewed again
+_guard = threading.Lock()
 
 
 class LockHeld(NewsIngestError):
@@ -120,6 +122,12 @@ class Lease:
 
     def renew(self, active: bool = True) -> None:
         """Extend the lease; :class:`LeaseLost` when another run took it over."""
+        with _guard:
+            if self.name in _released:
+                return   # given back (a heartbeat must not bring it back)
+            self._renew(active)
+
+    def _renew(self, active: bool) -> None:
         if not self.store.exists(self.rel):
             holder = _live_holder(self.store, self.run_id)
             raise LeaseLost(f"run {self.run_id!r} lost its lease on {self.store.url}"
@@ -128,7 +136,9 @@ class Lease:
         self.store.write_bytes(self.rel, json.dumps(self._doc(active)).encode())
 
     def release(self) -> None:
-        self.store.remove(self.rel)
+        with _guard:
+            _released.add(self.name)
+            self.store.remove(self.rel)
 
 
 def _candidates(store: Store) -> list[tuple[str, dict]]:
@@ -227,7 +237,7 @@ def held(store: Store, run_id: str, lease: Lease | None = None) -> Iterator[Leas
         stop.set()
         thread.join(timeout=5)
         try:
-            if lease.store.exists(lease.rel):
+            if lease.name not in _released and lease.store.exists(lease.rel):
                 lease.renew(active=False)
         except Exception as exc:  # noqa: BLE001 - never hide the stage's own outcome
             log.warning("lease update failed: %s", exc)
@@ -238,7 +248,7 @@ def release_run(store: Store, run_id: str) -> None:
     prefix = run_key(run_id) + "."
     for name, doc in _candidates(store):
         if name.startswith(prefix) and doc.get("run_id") == run_id:
-            store.remove(f"{LOCK_DIR}/{name}")
+            Lease(store, run_id, name, "").release()
 
 
 @contextmanager

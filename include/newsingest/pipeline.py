@@ -180,20 +180,22 @@ def prepare_root(ctx: RunContext) -> bool:
     except OSError as exc:
         raise commit.StorageError(f"data root {store.url} cannot be written: "
                                   f"{store.path(lease.LOCK_DIR)}: {exc}") from exc
-    last = commit.recover(store)
-    mine = commit.latest_for(store, ctx.key)
-    if mine is not None and last is not None and last.key != ctx.key:
-        log.warning("run %s was committed as commit %d and %d later commit(s) followed: "
-                    "its output is kept as it is, nothing is redone", ctx.run_id, mine.seq,
-                    last.seq - mine.seq)
-        held.release()
-        return False
     try:
+        last = commit.recover(store)
+        mine = commit.latest_for(store, ctx.key)
+        if mine is not None and last is not None and last.key != ctx.key:
+            log.warning("run %s was committed as commit %d and %d later commit(s) followed: "
+                        "its output is kept as it is, nothing is redone", ctx.run_id, mine.seq,
+                        last.seq - mine.seq)
+            held.release()
+            return False
         commit.sweep(store)
         commit.start_attempt(store, ctx.key, ctx.run_id, uuid.uuid4().hex)
-    except OSError as exc:
+    except BaseException as exc:
         held.release()
-        raise commit.StorageError(f"data root {store.url} cannot be written: {exc}") from exc
+        if isinstance(exc, OSError):
+            raise commit.StorageError(f"data root {store.url} cannot be written: {exc}") from exc
+        raise
     return True
 
 

@@ -22,7 +22,7 @@ import posixpath
 import re
 import uuid
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterable, Iterator
 
 import fsspec
 import pyarrow as pa
@@ -155,6 +155,26 @@ class Store:
     # -- published tables ---------------------------------------------------------
     def partition_dir(self, table: str, date: str) -> str:
         return f"{table}/{PARTITION_KEY}={date}"
+
+    def publish(self, table: str, date: str, key: str, parts: Iterable[tuple[str, pa.Table]]) -> list[str]:
+        """Write run ``key``'s files of ``table`` straight into the ``date`` partition,
+        replacing its earlier ones (tools and tests; a pipeline run publishes through
+        :mod:`newsingest.commit` instead, all tables and its state at once).
+
+        ``parts`` are (suffix, table) pairs, suffix "" or "-g<N>"; files are named
+        ``part-<key><suffix>.parquet``.
+        """
+        directory = self.partition_dir(table, date)
+        written = []
+        for suffix, tbl in parts:
+            rel = f"{directory}/part-{key}{suffix}.parquet"
+            self.write_parquet(rel, tbl)
+            written.append(rel)
+        own = re.compile(rf"part-{re.escape(key)}(-g\d+)?\.parquet$")
+        for stale in self.glob(f"{directory}/part-{key}*.parquet"):
+            if own.search(stale) and stale not in written:
+                self.fs.rm(self.path(stale))
+        return written
 
     def table_files(self, table: str) -> list[str]:
         return self.glob(f"{table}/{PARTITION_KEY}=*/*.parquet")
