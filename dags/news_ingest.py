@@ -45,6 +45,13 @@ def _ctx():
     return RunContext(run_id=dag_run.run_id, run_date=moment.strftime("%Y-%m-%d"))
 
 
+def _stage(ctx, name: str, hold: bool = True):
+    """The data root's lease held (renewed) while a task works; see newsingest.lease."""
+    from newsingest.lease import stage
+
+    return stage(ctx.store, ctx.run_id, name, hold=hold)
+
+
 @dag(
     dag_id="news_ingest",
     schedule=SCHEDULE,
@@ -74,37 +81,46 @@ def news_ingest():
         from newsingest.pipeline import plan as plan_groups
 
         params = get_current_context()["params"]
-        return plan_groups(_ctx(), params.get("feed_ids") or None, params.get("group_size") or None,
-                           max_groups=conf.getint("core", "max_map_length", fallback=1024))
+        ctx = _ctx()
+        with _stage(ctx, "plan", hold=False):
+            return plan_groups(ctx, params.get("feed_ids") or None, params.get("group_size") or None,
+                               max_groups=conf.getint("core", "max_map_length", fallback=1024))
 
     @task
     @fail_fast
     def poll(group: dict) -> str:
         from newsingest.pipeline import poll_group
 
-        return poll_group(_ctx(), group, force=bool(get_current_context()["params"].get("force")))
+        ctx = _ctx()
+        with _stage(ctx, "poll"):
+            return poll_group(ctx, group, force=bool(get_current_context()["params"].get("force")))
 
     @task
     @fail_fast
     def fetch(ref: str) -> str:
         from newsingest.pipeline import fetch_group
 
-        return fetch_group(_ctx(), ref)
+        ctx = _ctx()
+        with _stage(ctx, "fetch"):
+            return fetch_group(ctx, ref)
 
     @task
     @fail_fast
     def extract(ref: str) -> str:
         from newsingest.pipeline import extract_group
 
-        return extract_group(_ctx(), ref)
+        ctx = _ctx()
+        with _stage(ctx, "extract"):
+            return extract_group(ctx, ref)
 
     @task
     @fail_fast
     def dedup(refs: list[str]) -> list[str]:
         from newsingest.pipeline import dedup_stage
 
-        refs = list(refs)
-        dedup_stage(_ctx(), refs)
+        refs, ctx = list(refs), _ctx()
+        with _stage(ctx, "dedup"):
+            dedup_stage(ctx, refs)
         return refs
 
     @task
@@ -112,7 +128,9 @@ def news_ingest():
     def tag_countries(refs: list[str]) -> list[str]:
         from newsingest.pipeline import geo_stage
 
-        geo_stage(_ctx(), refs)
+        ctx = _ctx()
+        with _stage(ctx, "geo"):
+            geo_stage(ctx, refs)
         return refs
 
     @task(outlets=[ARTICLES_ASSET])
@@ -120,7 +138,9 @@ def news_ingest():
     def publish(refs: list[str]) -> dict:
         from newsingest.pipeline import publish as publish_run
 
-        return publish_run(_ctx(), refs)
+        ctx = _ctx()
+        with _stage(ctx, "publish"):
+            return publish_run(ctx, refs)
 
     groups = plan()
     extracted = extract.expand(ref=fetch.expand(ref=poll.expand(group=groups)))

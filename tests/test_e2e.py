@@ -19,6 +19,7 @@ import pyarrow.dataset as ds
 import pytest
 
 from conftest import REPO
+from support_http import Reply
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
@@ -261,3 +262,86 @@ def test_the_same_dag_runs_on_another_registry(news_dag, tmp_path):
     assert "Share on" not in story["text"] and PARAS[3] in story["text"]
     copies = table(data, "copies")
     assert sorted(c["outcome"] for c in copies) == ["duplicate", "story"]
+
+
+TRAIN = [
+    "BERN, Nov 22 (Alpine Wire) - Switzerland opened a second rail tunnel under the Gotthard "
+    "massif on Saturday, doubling the number of freight trains that can cross the Alps each day.",
+    "The federal transport office said the new bore lets maintenance crews work at night "
+    "without closing the line, which had carried freight trains on a single track since 2016.",
+    "Hauliers in Italy and Germany welcomed the opening and said they expected to move more "
+    "containers from road to rail over the coming winter.",
+    "Environmental groups said the tunnel would only help if lorry tolls rose at the same time, "
+    "and asked parliament to vote on higher fees next spring.",
+]
+
+
+def rss(items: list[tuple[str, str, str]]) -> Reply:
+    body = "".join(f"<item><title>{t}</title><guid>{g}</guid><link>{u}</link>"
+                   "<pubDate>Sat, 22 Nov 2026 10:00:00 GMT</pubDate></item>" for g, t, u in items)
+    return Reply(200, f"<?xml version='1.0'?><rss version='2.0'><channel><title>f</title>"
+                      f"{body}</channel></rss>".encode(), {"Content-Type": "application/rss+xml"})
+
+
+def html(title: str, paras: list[str], url: str) -> Reply:
+    return Reply(200, article_page(title, paras, url), {"Content-Type": "text/html; charset=utf-8"})
+
+
+def test_one_article_row_per_story_across_feeds_and_runs(news_dag, tmp_path):
+    """A URL two feeds list, the same story fetched again in a later run, and a copy that
+    arrives after its original was published: one articles row per story throughout,
+    each copy once in copies, under its story's cluster_id."""
+    from support_http import LoopbackServer
+
+    with LoopbackServer() as a, LoopbackServer() as b:
+        port_s, rail = a.url("/news/sines-port"), a.url("/news/gotthard-tunnel")
+        wire_copy, late_copy = b.url("/wire/sines"), b.url("/wire/gotthard")
+        a.routes.update({
+            "/news/sines-port": html("Portugal backs Sines port expansion", PARAS, port_s),
+            "/news/gotthard-tunnel": html("Second Gotthard tunnel opens", TRAIN, rail),
+            "/feed.xml": rss([("a1", "Portugal backs Sines port expansion", port_s),
+                              ("a2", "Second Gotthard tunnel opens", rail)]),
+        })
+        b.routes.update({
+            "/wire/sines": html("Lisbon approves bigger Atlantic port", PARAS[:3], wire_copy),
+            "/wire/gotthard": html("Swiss double Alpine rail freight", TRAIN, late_copy),
+            # the partner site's feed lists the original's URL as well as its own copy
+            "/feed.xml": rss([("b1", "Portugal backs Sines port expansion", port_s),
+                              ("b2", "Lisbon approves bigger Atlantic port", wire_copy)]),
+        })
+        registry = tmp_path / "feeds.yaml"
+        registry.write_text(
+            "feeds:\n"
+            f"  - {{id: site-a, url: '{a.url('/feed.xml')}', publisher: Site A, country: PT}}\n"
+            f"  - {{id: site-b, url: '{b.url('/feed.xml')}', publisher: Site B, country: PT}}\n")
+        data = tmp_path / "data"
+        with news_env(registry, data):
+            # one group per site (feed_ids given: dag.test keeps an earlier test's conf)
+            conf = {"group_size": 1, "feed_ids": ["site-a", "site-b"]}
+            first = news_dag.test(run_conf=conf)
+            assert first.state == "success"
+            articles = table(data, "articles")
+            assert sorted(x["url"] for x in articles) == sorted([port_s, rail])
+            copies = {c["final_url"]: c for c in table(data, "copies")}
+            assert len(table(data, "copies")) == 3 == len(copies)
+            story = {x["url"]: x["article_id"] for x in articles}
+            assert copies[wire_copy]["cluster_id"] == story[port_s]
+            assert copies[wire_copy]["outcome"] == "duplicate"
+            # Later: site A lists its story again under a new guid and a tracking query;
+            # site B publishes its copy of the rail story, after the original.
+            a.routes["/feed.xml"] = rss([("a1", "Portugal backs Sines port expansion", port_s),
+                                         ("a2", "Second Gotthard tunnel opens", rail),
+                                         ("a1-updated", "Portugal backs Sines port (updated)",
+                                          port_s + "?utm_source=rss")])
+            b.routes["/feed.xml"] = rss([("b1", "Portugal backs Sines port expansion", port_s),
+                                         ("b2", "Lisbon approves bigger Atlantic port", wire_copy),
+                                         ("b3", "Swiss double Alpine rail freight", late_copy)])
+            second = news_dag.test(run_conf=conf)
+            assert second.state == "success"
+    articles = table(data, "articles")
+    assert sorted(x["url"] for x in articles) == sorted([port_s, rail]), "a story got a second row"
+    copies = table(data, "copies")
+    assert sorted(c["final_url"] for c in copies) == sorted([port_s, rail, wire_copy, late_copy])
+    late = next(c for c in copies if c["final_url"] == late_copy)
+    assert late["cluster_id"] == story[rail] and late["outcome"] == "joined_existing"
+    assert late["run_id"] == second.run_id

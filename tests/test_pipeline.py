@@ -6,6 +6,7 @@ import socket
 from pathlib import Path
 
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 import yaml
 
@@ -118,3 +119,132 @@ def test_outage_opens_the_circuit_and_keeps_feeds_out_of_backoff(tmp_path):
     second = [p for p in rows(data, "feed_polls") if p["run_id"] == "manual__outage2"]
     assert [p["status"] for p in second] == ["error"] * 5, "feeds were skipped for backoff"
     assert all(p["error_kind"] == "connection" for p in second)
+
+
+PARAS = [
+    "OSLO, Nov 23 (Fjord Post) - Norway will build three offshore wind farms in the North Sea, "
+    "the energy ministry said on Sunday, after a tender drew bids from eleven companies.",
+    "The farms will supply power to about two million homes from 2031, and the state grid "
+    "operator plans a new cable to the coast near Stavanger to carry it.",
+    "Fishermen's groups said the turbines would close rich grounds to trawlers and asked for "
+    "compensation, which the ministry promised to discuss in the spring.",
+]
+
+
+def page(title: str, lead: str) -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in [lead, *PARAS[1:]])
+    return (f"<!doctype html><html lang='en'><head><title>{title}</title></head><body>"
+            f"<article><h1>{title}</h1>{body}</article></body></html>").encode()
+
+
+def feed(links: list[str]) -> bytes:
+    items = "".join(f"<item><title>Story {i}</title><guid>g-{i}</guid><link>{u}</link></item>"
+                    for i, u in enumerate(links))
+    return f"<rss version='2.0'><channel><title>F</title>{items}</channel></rss>".encode()
+
+
+def one_feed_registry(tmp_path: Path, url: str) -> Path:
+    registry = tmp_path / "feeds.yaml"
+    registry.write_text(yaml.safe_dump({"feeds": [
+        {"id": "fjord", "url": url, "publisher": "Fjord Post", "country": "NO"}]}))
+    return registry
+
+
+def test_transient_failures_are_retried_on_later_runs_up_to_a_limit(tmp_path):
+    """A page answering 503 beyond its retries is fetched again on later runs although
+    its feed is unchanged, until it works, or for at most MAX_FETCH_ATTEMPTS runs."""
+    from newsingest.state import MAX_FETCH_ATTEMPTS
+    from support_http import LoopbackServer, Reply
+
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    with LoopbackServer() as site:
+        links = [site.url("/flaky"), site.url("/down")]
+        site.routes.update({
+            "/rss.xml": Reply(200, feed(links), {"Content-Type": "application/rss+xml"}),
+            "/flaky": Reply(503, b"busy"), "/down": Reply(503, b"busy"),
+        })
+        registry, data = one_feed_registry(tmp_path, site.url("/rss.xml")), tmp_path / "data"
+        s = settings(registry, data, NEWS_FETCH_RETRIES="0")
+        summaries = []
+        for n in range(MAX_FETCH_ATTEMPTS + 2):
+            if n == 2:   # the flaky page recovers on the third run
+                site.routes["/flaky"] = Reply(200, page("Norway picks wind farms", PARAS[0]), html)
+            summaries.append(run_all(RunContext(f"manual__retry{n}", "2026-11-24", s)))
+            assert summaries[-1]["stories"] == (1 if n == 2 else 0), n
+        assert site.hits("/flaky") == 3
+        assert site.hits("/down") == MAX_FETCH_ATTEMPTS
+        assert site.hits("/rss.xml") == MAX_FETCH_ATTEMPTS + 2
+    assert [x["url"] for x in rows(data, "articles")] == [links[0]]
+    assert [sm["pages_pending"] for sm in summaries][-2:] == [0, 0]
+
+
+def test_an_empty_run_writes_no_empty_files(tmp_path):
+    from support_http import LoopbackServer, Reply
+
+    with LoopbackServer() as site:
+        site.routes.update({
+            "/rss.xml": Reply(200, feed([site.url("/a")]), {"Content-Type": "application/rss+xml"}),
+            "/a": Reply(200, page("Norway picks wind farms", PARAS[0]), {"Content-Type": "text/html"}),
+        })
+        registry, data = one_feed_registry(tmp_path, site.url("/rss.xml")), tmp_path / "data"
+        run_all(RunContext("manual__full", "2026-11-24", settings(registry, data)))
+        before = set(files(data))
+        summary = run_all(RunContext("manual__empty", "2026-11-24", settings(registry, data)))
+    assert summary["copies"] == 0
+    added = sorted(set(files(data)) - before)
+    assert [f.split("/")[0] for f in added] == ["feed_polls"], added
+    for f in files(data):
+        assert pq.read_metadata(data / f).num_rows > 0, f"{f} is empty"
+
+
+def test_gone_links_are_settled_and_not_fetched_again(tmp_path):
+    """404 and 410 are final: when the feed changes and still lists them, they are not
+    fetched again (a 304 would hide this: the feed here changes between runs)."""
+    from support_http import LoopbackServer, Reply
+
+    html = {"Content-Type": "text/html"}
+    with LoopbackServer() as site:
+        links = [site.url("/missing"), site.url("/gone"), site.url("/a")]
+        site.routes.update({
+            "/rss.xml": Reply(200, feed(links), {"Content-Type": "application/rss+xml"}),
+            "/missing": Reply(404, b"no"), "/gone": Reply(410, b"gone"),
+            "/a": Reply(200, page("Norway picks wind farms", PARAS[0]), html),
+            "/b": Reply(200, page("Trawlers want compensation for wind farms",
+                                  "Fishermen in Norway asked for money on Monday."), html),
+        })
+        registry, data = one_feed_registry(tmp_path, site.url("/rss.xml")), tmp_path / "data"
+        s = settings(registry, data, NEWS_FETCH_RETRIES="0")
+        run_all(RunContext("manual__one", "2026-11-24", s))
+        site.routes["/rss.xml"] = Reply(200, feed([*links, site.url("/b")]),
+                                        {"Content-Type": "application/rss+xml"})
+        second = run_all(RunContext("manual__two", "2026-11-24", s))
+        assert second["copies"] == 1 and site.hits("/b") == 1
+        assert (site.hits("/missing"), site.hits("/gone"), site.hits("/a")) == (1, 1, 1)
+    broken = {c["http_status"] for c in rows(data, "copies") if c["outcome"] == "fetch_error"}
+    assert broken == {404, 410}
+
+
+def test_a_run_commits_on_an_object_store_like_filesystem(tmp_path):
+    """fsspec's memory:// (rename is copy + delete, no directories, like S3): the same
+    commit, recovery and lease code publishes each story once and leaves no staging."""
+    from support_http import LoopbackServer, Reply
+
+    from newsingest.store import Store
+
+    root = f"memory://newsingest-{tmp_path.name}"
+    with LoopbackServer() as site:
+        site.routes.update({
+            "/rss.xml": Reply(200, feed([site.url("/a")]), {"Content-Type": "application/rss+xml"}),
+            "/a": Reply(200, page("Norway picks wind farms", PARAS[0]), {"Content-Type": "text/html"}),
+        })
+        registry = one_feed_registry(tmp_path, site.url("/rss.xml"))
+        first = run_all(RunContext("manual__mem1", "2026-11-24", settings(registry, root)))
+        again = run_all(RunContext("manual__mem1", "2026-11-24", settings(registry, root)))
+        later = run_all(RunContext("manual__mem2", "2026-11-24", settings(registry, root)))
+    store = Store(root)
+    assert first["stories"] == again["stories"] == 1 and later["stories"] == 0
+    arts = pq.read_table(store.path(store.table_files("articles")[0]), filesystem=store.fs)
+    assert len(store.table_files("articles")) == 1 and arts.num_rows == 1
+    assert [f.split("/")[0] for f in store.find()
+            if f.split("/")[0] in ("_staging", "_lock")] == []
+    assert len(store.listdir("_commits")) == 3

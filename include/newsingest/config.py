@@ -88,6 +88,8 @@ BOUNDS: dict[str, Bound] = {
     "fetch_retries": Bound("NEWS_FETCH_RETRIES", int, 0, 10),
     "dedup_window_days": Bound("NEWS_DEDUP_WINDOW_DAYS", float, 0, 365, low_open=True),
     "history_days": Bound("NEWS_HISTORY_DAYS", float, 0, 3650, low_open=True),
+    "lock_ttl": Bound("NEWS_LOCK_TTL", float, 0.5, 86_400),
+    "lock_wait": Bound("NEWS_LOCK_WAIT", float, 0, 86_400),
 }
 BOOLS = {"allow_private_networks": "NEWS_ALLOW_PRIVATE_NETWORKS",
          "respect_robots": "NEWS_RESPECT_ROBOTS",
@@ -231,6 +233,8 @@ class Settings:
     respect_robots: bool = True
     dedup_window_days: float = 5.0
     history_days: float = 7.0
+    lock_ttl: float = 600.0
+    lock_wait: float = 0.0
     extra: dict[str, str] = field(default_factory=dict)
     storage_options: dict[str, Any] = field(default_factory=dict)
     data_root_shared: bool = False

@@ -7,6 +7,10 @@ record: the failure is recorded as data (``feed_polls``, ``copies``) instead.
 
     plan -> poll (per feed group) -> fetch (per group) -> extract (per group)
          -> dedup -> tag countries -> publish
+
+``plan`` takes the data root's lease (:mod:`newsingest.lease`), finishes or rolls back
+an interrupted earlier run and sweeps leftovers; ``publish`` makes everything the run
+publishes visible with one commit (:mod:`newsingest.commit`) and gives the lease back.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import hashlib
 import json
 import logging
 import traceback
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,11 +28,11 @@ from urllib.parse import urlsplit
 
 import pyarrow as pa
 
-from newsingest import __version__
+from newsingest import __version__, commit, faults, lease
 from newsingest.config import FeedSpec, Settings, load_registry
 from newsingest.errors import ConfigError
 from newsingest.schema import ARTICLES, COPIES, FEED_POLLS, RAW_PAGES, SCHEMA_VERSION, TS, to_table
-from newsingest.state import DEDUP_INDEX, SITE_TEMPLATES, FeedStates
+from newsingest.state import DEDUP_INDEX, FEEDS_STATE, MAX_FETCH_ATTEMPTS, SITE_TEMPLATES, FeedStates
 from newsingest.store import Store, run_key
 
 log = logging.getLogger(__name__)
@@ -154,7 +159,8 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
                               + (f" and {len(shown) - 50} more" if len(shown) > 50 else ""))
         wanted = set(feed_ids)
         feeds = [f for f in feeds if f.id in wanted]
-    ctx.store.remove_tree(ctx.staging)
+    if not prepare_root(ctx):
+        return []  # an older run, already committed and superseded: nothing to redo
     size = group_size or ctx.settings.feed_group_size
     groups = _group_by_host(feeds, size)
     if max_groups and len(groups) > max_groups:
@@ -191,6 +197,37 @@ def _group_specs(ctx: RunContext, group: dict[str, Any]) -> dict[str, FeedSpec]:
         return {d["id"]: FeedSpec.from_dict(d) for d in group["specs"]}
     wanted = set(group["feeds"])
     return {f.id: f for f in load_registry(ctx.settings.feeds_path) if f.id in wanted}
+
+
+def prepare_root(ctx: RunContext) -> bool:
+    """Take the lease, roll an interrupted earlier run forward or back, sweep leftovers
+    and open this run's staging. False when this run was committed before and a later
+    run has committed since: re-running it would undo that, so it keeps its output.
+
+    Fails here, before any feed is polled, when the data root cannot be written."""
+    store = ctx.store
+    try:
+        held = lease.acquire(store, ctx.run_id)
+    except OSError as exc:
+        raise commit.StorageError(f"data root {store.url} cannot be written: "
+                                  f"{store.path(lease.LOCK_DIR)}: {exc}") from exc
+    try:
+        last = commit.recover(store)
+        mine = commit.latest_for(store, ctx.key)
+        if mine is not None and last is not None and last.key != ctx.key:
+            log.warning("run %s was committed as commit %d and %d later commit(s) followed: "
+                        "its output is kept as it is, nothing is redone", ctx.run_id, mine.seq,
+                        last.seq - mine.seq)
+            held.release()
+            return False
+        commit.sweep(store)
+        commit.start_attempt(store, ctx.key, ctx.run_id, uuid.uuid4().hex)
+    except BaseException as exc:
+        held.release()
+        if isinstance(exc, OSError):
+            raise commit.StorageError(f"data root {store.url} cannot be written: {exc}") from exc
+        raise
+    return True
 
 
 # -- poll -------------------------------------------------------------------------------
@@ -260,7 +297,7 @@ def fetch_group(ctx: RunContext, ref: str) -> str:
     s = ctx.settings
     entries = _read(ctx, f"{ctx.staging}/entries-{ref}.parquet")
     unique: dict[str, dict] = {}
-    for e in entries:
+    for e in entries + _pending_entries(ctx, ref):
         unique.setdefault(e["copy_id"], e)
     todo = list(unique.values())
     # Pages are fetched and written in chunks, so memory holds one chunk of bodies at most.
@@ -277,6 +314,20 @@ def fetch_group(ctx: RunContext, ref: str) -> str:
             } for e, r in zip(chunk, results)]
             writer.write_table(pa.Table.from_pylist(pages, schema=PAGES))
     return ref
+
+
+def _pending_entries(ctx: RunContext, ref: str) -> list[dict]:
+    """Entries of the group's feeds whose page failed transiently in an earlier run."""
+    feeds = {r["feed_id"] for r in _read(ctx, f"{ctx.staging}/polls-{ref}.parquet")}
+    out = []
+    for copy_id, item in FeedStates.load(ctx.store, ctx.run_id).pending.items():
+        entry = dict(item["entry"])
+        if entry.get("feed_id") not in feeds:
+            continue
+        if entry.get("published_at"):
+            entry["published_at"] = datetime.fromisoformat(entry["published_at"])
+        out.append({**{f.name: entry.get(f.name) for f in ENTRIES}, "copy_id": copy_id})
+    return out
 
 
 # -- extract ----------------------------------------------------------------------------
@@ -334,12 +385,22 @@ def _title(row: dict) -> str:
     return row.get("page_title") or row.get("title") or ""
 
 
+def _unique_copies(rows) -> Any:
+    """One row per copy: a URL listed by two feeds (two groups) is one copy."""
+    seen: set[str] = set()
+    for r in rows:
+        if r["copy_id"] not in seen:
+            seen.add(r["copy_id"])
+            yield r
+
+
 def dedup_stage(ctx: RunContext, refs: Sequence[str]) -> str:
     """Cluster the run's copies against each other and the history window."""
     from newsingest.dedup import DedupDoc, DedupIndex
 
     s = ctx.settings
-    rows = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet") if r["ok"]]
+    rows = list(_unique_copies(r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")
+                               if r["ok"]))
     raw = ctx.store.read_bytes(DEDUP_INDEX)
     index = DedupIndex.from_bytes(raw) if raw else DedupIndex(
         window_days=s.dedup_window_days, history_days=s.history_days)
@@ -389,20 +450,66 @@ def _outcome(row: dict, d: dict | None) -> str:
     return "story" if d["is_canonical"] else "duplicate"
 
 
+def _refetched(d: dict | None, copy_id: str) -> bool:
+    """The copy itself is already in the history (an earlier run published it)."""
+    return bool(d and d["existing"] and d["matched_id"] == copy_id)
+
+
+def _settled(c: dict) -> bool:
+    """Fetched (with or without text) or failed for good: not to be fetched again."""
+    return (c["outcome"] != "fetch_error" or (c["http_status"] or 0) in (404, 410)
+            or c["error_kind"] in ("robots_disallowed", "unsafe_url"))
+
+
+def _json_entry(r: dict) -> dict:
+    entry = {f.name: r.get(f.name) for f in ENTRIES if f.name != "copy_id"}
+    if entry["published_at"] is not None:
+        entry["published_at"] = entry["published_at"].isoformat()
+    return entry
+
+
 def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
-    """Write the four tables for this run, then commit state; returns the run's counts."""
+    """Stage the four tables and the new run state, commit them as one, give the lease
+    back; returns the run's counts. A retry after a crash finishes the same commit."""
+    store, key = ctx.store, ctx.key
+    held = lease.resume(store, ctx.run_id)
+    commit.recover(store)   # a crash after an earlier attempt's commit: finish it first
+    attempt = commit.current_attempt(store, key)
+    done = commit.latest_for(store, key)
+    if done is not None and (attempt is None or done.attempt == attempt):
+        held.release()
+        return done.summary   # already committed (a retry of a finished publish)
+    if attempt is None:
+        raise commit.StorageError(
+            f"run {ctx.run_id}: its staging {store.path(ctx.staging)} is gone (rolled back "
+            "when another run found it interrupted): clear the whole run to redo it")
+    files, summary = _stage_outputs(ctx, refs)
+    faults.point("publish.staged")
+    held.renew()
+    commit.commit(store, ctx.run_id, key, attempt, files, summary)
+    held.release()
+    return summary
+
+
+def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
+    """Write the run's table files and new state under its staging directory; returns
+    (staged, final) path pairs and the run's summary."""
     from newsingest.feeds import circuit_open
     from newsingest.templates import SiteTemplates
 
     store, key, date = ctx.store, ctx.key, ctx.run_date
-    extracted = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")]
+    extracted = list(_unique_copies(r for ref in refs
+                                    for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")))
     dedup = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/dedup.parquet")}
     geo = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/geo.parquet")}
     members = Counter(d["cluster_id"] for d in dedup.values())
 
-    articles, copies = [], []
+    articles, copies, refetched = [], [], set()
     for r in extracted:
         d = dedup.get(r["copy_id"]) if r["ok"] else None
+        if _refetched(d, r["copy_id"]):
+            refetched.add(r["copy_id"])   # listed again: its story and copy rows exist
+            continue
         text = r.get("text") or ""
         words = len(text.split()) if r["ok"] else None
         copies.append({
@@ -437,21 +544,30 @@ def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
             })
 
     poll_rows = [r for ref in refs for r in _read(ctx, f"{ctx.staging}/polls-{ref}.parquet")]
-    store.publish("articles", date, key, [("", to_table(ARTICLES, articles))])
-    store.publish("copies", date, key, [("", to_table(COPIES, copies))])
-    store.publish("feed_polls", date, key, [("", to_table(FEED_POLLS, poll_rows))])
-    raw_parts = []
+    out = f"{ctx.staging}/out"
+    files: list[tuple[str, str]] = []
+
+    def stage(table: str, suffix: str, tbl: pa.Table) -> None:
+        if tbl.num_rows == 0:
+            return  # an empty run writes no empty files
+        final = f"{store.partition_dir(table, date)}/part-{key}{suffix}.parquet"
+        store.write_parquet(f"{out}/{final}", tbl)
+        files.append((f"{out}/{final}", final))
+
+    stage("articles", "", to_table(ARTICLES, articles))
+    stage("copies", "", to_table(COPIES, copies))
+    stage("feed_polls", "", to_table(FEED_POLLS, poll_rows))
     for ref in refs:
-        pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet") if p["http_status"] is not None]
-        raw_parts.append((f"-{ref}", to_table(RAW_PAGES, [{
+        pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
+                 if p["http_status"] is not None and p["copy_id"] not in refetched]
+        stage("raw_pages", f"-{ref}", to_table(RAW_PAGES, [{
             "copy_id": p["copy_id"], "url": p["link"], "final_url": p["final_url"],
             "http_status": p["http_status"], "headers": dict(p["headers"] or []),
             "fetched_at": p["fetched_at"], "body": p["body"],
             "body_sha256": hashlib.sha256(p["body"] or b"").hexdigest(), "run_id": ctx.run_id,
-        } for p in pages])))
-    store.publish("raw_pages", date, key, raw_parts)
+        } for p in pages]))
 
-    # State last: a crash before this point re-runs from the same starting state.
+    # The run state, staged too: it is committed together with the tables.
     before = FeedStates.load(store, ctx.run_id)
     poll_states: dict[str, dict] = {}
     for ref in refs:
@@ -461,37 +577,80 @@ def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
     if outage:  # circuit breaker: a network outage must not push every feed into backoff
         log.warning("%d of %d feeds failed: keeping previous feed states", failed, len(poll_rows))
         poll_states = {}
-    settled = {c["copy_id"] for c in copies if c["outcome"] != "fetch_error"
-               or (c["http_status"] or 0) in (404, 410) or c["error_kind"] in ("robots_disallowed", "unsafe_url")}
+    pending = dict(before.pending)
+    settled = set(refetched)
+    by_copy = {r["copy_id"]: r for r in extracted}
+    for c in copies:
+        cid = c["copy_id"]
+        if _settled(c):
+            settled.add(cid)
+            pending.pop(cid, None)
+            continue
+        attempts = (pending.get(cid) or {}).get("attempts", 0) + (0 if outage else 1)
+        if attempts >= MAX_FETCH_ATTEMPTS:
+            log.warning("giving up on %s after %d runs: %s", c["feed_url"], attempts, c["error"])
+            settled.add(cid)
+            pending.pop(cid, None)
+        else:
+            pending[cid] = {"entry": _json_entry(by_copy[cid]), "attempts": attempts}
     seen: dict[str, list[str]] = {}
-    for r in extracted:
-        if r["copy_id"] in settled:
-            seen.setdefault(r["feed_id"], []).append(r["entry_id"])
-    before.updated(poll_states, seen, ctx.run_id).commit(store, ctx.run_id, before)
-    index = store.read_bytes(f"{ctx.staging}/dedup_index.bin")
-    if index is not None:
-        store.write_bytes(DEDUP_INDEX, index)
+    listings = [(r["feed_id"], r["entry_id"], r["copy_id"]) for r in extracted]
+    listings += [(e["feed_id"], e["entry_id"], e["copy_id"]) for ref in refs
+                 for e in _read(ctx, f"{ctx.staging}/entries-{ref}.parquet")]
+    for fid, eid, cid in listings:
+        if cid in settled and eid not in seen.get(fid, ()):
+            seen.setdefault(fid, []).append(eid)
+    after = before.updated(poll_states, seen, ctx.run_id, pending)
+    store.write_bytes(f"{ctx.staging}/feeds.json", after.to_bytes(ctx.run_id, before))
+    files.append((f"{ctx.staging}/feeds.json", FEEDS_STATE))
+    if store.exists(f"{ctx.staging}/dedup_index.bin"):
+        files.append((f"{ctx.staging}/dedup_index.bin", DEDUP_INDEX))
     templates = _load_templates(ctx)
     for ref in refs:
         raw = store.read_bytes(f"{ctx.staging}/templates-{ref}.json")
         if raw:
             templates.merge(SiteTemplates.from_json(raw))
-    store.write_bytes(SITE_TEMPLATES, templates.to_json())
-    store.remove_tree(ctx.staging)
+    store.write_bytes(f"{ctx.staging}/site_templates.json", templates.to_json())
+    files.append((f"{ctx.staging}/site_templates.json", SITE_TEMPLATES))
 
     outcomes = Counter(c["outcome"] for c in copies)
-    return {
+    summary = {
         "run_id": ctx.run_id, "date": date, "feeds_polled": len(poll_rows), "feeds_failed": failed,
         "circuit_open": outage, "pages_fetched": sum(1 for c in copies if c["http_status"] == 200),
-        "stories": len(articles), "copies": len(copies), **{f"copies_{k}": v for k, v in outcomes.items()},
+        "stories": len(articles), "copies": len(copies), "copies_refetched": len(refetched),
+        "pages_pending": len(pending), **{f"copies_{k}": v for k, v in outcomes.items()},
     }
+    return files, summary
 
 
 def run_all(ctx: RunContext, feed_ids: Sequence[str] | None = None, force: bool = False,
             group_size: int | None = None) -> dict[str, Any]:
-    """Every stage in order, in this process: the DAG's work without Airflow (notebooks, tests)."""
-    refs = [extract_group(ctx, fetch_group(ctx, poll_group(ctx, g, force=force)))
-            for g in plan(ctx, feed_ids, group_size)]
-    dedup_stage(ctx, refs)
-    geo_stage(ctx, refs)
-    return publish(ctx, refs)
+    """Every stage in order, in this process: the DAG's work without Airflow (notebooks, tests).
+
+    A stage that fails gives the data root's lease back (the run is over); a killed
+    process leaves it to be taken over (see :mod:`newsingest.lease`)."""
+    store = ctx.store
+    with lease.stage(store, ctx.run_id, "plan", hold=False):
+        groups = plan(ctx, feed_ids, group_size)
+    if not groups:
+        done = commit.latest_for(store, ctx.key)
+        if done is not None:
+            return done.summary
+    try:
+        refs = []
+        for g in groups:
+            with lease.stage(store, ctx.run_id, "poll"):
+                ref = poll_group(ctx, g, force=force)
+            with lease.stage(store, ctx.run_id, "fetch"):
+                fetch_group(ctx, ref)
+            with lease.stage(store, ctx.run_id, "extract"):
+                refs.append(extract_group(ctx, ref))
+        with lease.stage(store, ctx.run_id, "dedup"):
+            dedup_stage(ctx, refs)
+        with lease.stage(store, ctx.run_id, "geo"):
+            geo_stage(ctx, refs)
+        with lease.stage(store, ctx.run_id, "publish"):
+            return publish(ctx, refs)
+    except Exception:
+        lease.release_run(store, ctx.run_id)
+        raise

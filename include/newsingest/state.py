@@ -1,9 +1,12 @@
 """Run-to-run state kept under ``<data root>/state/``: feed state and seen entries.
 
 ``state/feeds.json`` holds, per feed, the poll state (validators, backoff) and the
-entry ids already ingested, each with the run that ingested it. It also keeps the
-snapshot from before the last committed run, so re-running that run starts from
-the same state as its first attempt (idempotent re-runs).
+entry ids already ingested, each with the run that ingested it, plus the *pending*
+entries: pages that failed transiently (5xx, timeouts) and are fetched again on later
+runs, up to ``MAX_FETCH_ATTEMPTS`` runs, even while their feed is unchanged. It also
+keeps the snapshot from before the last committed run, so re-running that run starts
+from the same state as its first attempt (idempotent re-runs). The file is replaced
+only through a run's commit (:mod:`newsingest.commit`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ FEEDS_STATE = "state/feeds.json"
 DEDUP_INDEX = "state/dedup_index.bin"
 SITE_TEMPLATES = "state/site_templates.json"
 MAX_SEEN_PER_FEED = 5000
+MAX_FETCH_ATTEMPTS = 5    # runs that try a transiently failing page before it is given up
 
 
 @dataclass
@@ -25,6 +29,8 @@ class FeedStates:
     """Per-feed poll state and seen entry ids, as of the start of a run."""
 
     feeds: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # copy_id -> {"entry": the feed entry (JSON-safe), "attempts": runs that tried it}
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store, run_id: str) -> "FeedStates":
@@ -34,8 +40,11 @@ class FeedStates:
             return cls()
         doc = json.loads(raw)
         if doc.get("run_id") == run_id:
-            return cls(doc.get("before") or {})
-        return cls(doc.get("feeds") or {})
+            before = doc.get("before") or {}
+            if doc.get("version", 1) >= 2:
+                return cls(before.get("feeds") or {}, before.get("pending") or {})
+            return cls(before)
+        return cls(doc.get("feeds") or {}, doc.get("pending") or {})
 
     def poll_state(self, feed_id: str) -> dict[str, Any] | None:
         return (self.feeds.get(feed_id) or {}).get("state")
@@ -44,8 +53,10 @@ class FeedStates:
         return entry_id not in (self.feeds.get(feed_id) or {}).get("seen", {})
 
     def updated(self, poll_states: dict[str, dict[str, Any]],
-                seen: dict[str, list[str]], run_id: str) -> "FeedStates":
-        """A copy with new poll states and newly ingested entry ids (bounded per feed)."""
+                seen: dict[str, list[str]], run_id: str,
+                pending: dict[str, dict[str, Any]] | None = None) -> "FeedStates":
+        """A copy with new poll states, newly ingested entry ids (bounded per feed) and,
+        when given, the new pending entries."""
         feeds = {fid: {"state": v.get("state"), "seen": dict(v.get("seen", {}))}
                  for fid, v in self.feeds.items()}
         for fid, st in poll_states.items():
@@ -56,9 +67,15 @@ class FeedStates:
                 entry["seen"].setdefault(eid, run_id)
             if len(entry["seen"]) > MAX_SEEN_PER_FEED:  # dicts keep insertion order: drop oldest
                 entry["seen"] = dict(list(entry["seen"].items())[-MAX_SEEN_PER_FEED:])
-        return FeedStates(feeds)
+        return FeedStates(feeds, dict(self.pending if pending is None else pending))
+
+    def to_bytes(self, run_id: str, before: "FeedStates") -> bytes:
+        """The state after ``run_id`` as stored, keeping ``before`` for re-runs."""
+        doc = {"version": 2, "run_id": run_id, "feeds": self.feeds, "pending": self.pending,
+               "before": {"feeds": before.feeds, "pending": before.pending}}
+        return json.dumps(doc, sort_keys=True).encode()
 
     def commit(self, store: Store, run_id: str, before: "FeedStates") -> None:
-        """Persist as the state after ``run_id``, keeping ``before`` for re-runs."""
-        doc = {"version": 1, "run_id": run_id, "feeds": self.feeds, "before": before.feeds}
-        store.write_bytes(FEEDS_STATE, json.dumps(doc, sort_keys=True).encode())
+        """Persist directly as the state after ``run_id`` (tools, tests; runs commit theirs
+        through :mod:`newsingest.commit`)."""
+        store.write_bytes(FEEDS_STATE, self.to_bytes(run_id, before))

@@ -6,10 +6,12 @@ Layout under the root::
     copies/ feed_polls/ raw_pages/                          same layout (raw_pages: one file per group)
     state/                                                  feed state, dedup index, site templates
     _staging/<run_key>/                                     a run's intermediate files (removed at the end)
+    _commits/ _lock/                                        the commit log and the writer's lease
 
 Every file is written to a hidden temporary name in its final directory and then
 renamed, so readers never see a half-written file. Files are named after the run,
-so re-running a run replaces its files and two runs never write the same file.
+so re-running a run replaces its files and two runs never write the same file. What
+makes a run's files visible all together, once, is :mod:`newsingest.commit`.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from newsingest import faults
 from newsingest.schema import PARTITION_KEY
+
+TMP_PREFIX = ".tmp-"
 
 
 def run_key(run_id: str) -> str:
@@ -58,14 +63,18 @@ class Store:
         final = self.path(relpath)
         directory = posixpath.dirname(final)
         self.fs.makedirs(directory, exist_ok=True)
-        tmp = posixpath.join(directory, f".tmp-{uuid.uuid4().hex}")
+        tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
         try:
             with self.fs.open(tmp, "wb") as fh:
-                fh.write(data)
+                half = len(data) // 2
+                fh.write(data[:half])
+                faults.point(f"write-mid:{relpath}")
+                fh.write(data[half:])
             self.fs.mv(tmp, final)
         finally:
             if self.fs.exists(tmp):
                 self.fs.rm(tmp)
+        faults.point(f"write-done:{relpath}")
         return final
 
     def read_bytes(self, relpath: str) -> bytes | None:
@@ -78,6 +87,36 @@ class Store:
 
     def exists(self, relpath: str) -> bool:
         return self.fs.exists(self.path(relpath))
+
+    def move(self, src: str, dst: str) -> None:
+        """Rename ``src`` to ``dst`` (both relative), replacing ``dst``."""
+        final = self.path(dst)
+        self.fs.makedirs(posixpath.dirname(final), exist_ok=True)
+        self.fs.mv(self.path(src), final)
+
+    def remove(self, relpath: str) -> None:
+        """Remove one file, if present."""
+        try:
+            self.fs.rm(self.path(relpath))
+        except FileNotFoundError:
+            pass
+
+    def listdir(self, relpath: str) -> list[str]:
+        """Names directly under a directory (empty when it does not exist), sorted."""
+        try:
+            entries = self.fs.ls(self.path(relpath), detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(posixpath.basename(e.rstrip("/")) for e in entries)
+
+    def find(self, relpath: str = "") -> list[str]:
+        """Every file under a directory, relative to the root, sorted."""
+        prefix = self.root.rstrip("/") + "/"
+        try:
+            found = self.fs.find(self.path(relpath) if relpath else self.root)
+        except FileNotFoundError:
+            return []
+        return sorted(p[len(prefix):] if p.startswith(prefix) else p for p in found)
 
     def remove_tree(self, relpath: str) -> None:
         """Remove a directory and everything under it, if present."""
@@ -104,7 +143,7 @@ class Store:
         final = self.path(relpath)
         directory = posixpath.dirname(final)
         self.fs.makedirs(directory, exist_ok=True)
-        tmp = posixpath.join(directory, f".tmp-{uuid.uuid4().hex}")
+        tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
         try:
             with self.fs.open(tmp, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
                 yield writer
@@ -122,12 +161,12 @@ class Store:
         return f"{table}/{PARTITION_KEY}={date}"
 
     def publish(self, table: str, date: str, key: str, parts: Iterable[tuple[str, pa.Table]]) -> list[str]:
-        """Replace run ``key``'s files of ``table`` in the ``date`` partition.
+        """Write run ``key``'s files of ``table`` straight into the ``date`` partition,
+        replacing its earlier ones (tools and tests; a pipeline run publishes through
+        :mod:`newsingest.commit` instead, all tables and its state at once).
 
         ``parts`` are (suffix, table) pairs, suffix "" or "-g<N>"; files are named
         ``part-<key><suffix>.parquet``.
-        New files are written first, then this run's stale files (from an earlier
-        attempt) are removed, so the table is never without the run's rows.
         """
         directory = self.partition_dir(table, date)
         written = []
