@@ -171,19 +171,21 @@ def test_store_passes_storage_options_to_the_filesystem():
 
 
 @pytest.mark.parametrize("executor, data_url, shared, refused", [
-    ("CeleryExecutor", "/srv/news", "", True),
-    ("airflow.providers.celery.executors.celery_executor.CeleryExecutor", "file:///srv/news", "", True),
-    ("LocalExecutor,KubernetesExecutor", "./data", "", True),
+    ("CeleryExecutor", "/srv/news", None, True),
+    ("airflow.providers.celery.executors.celery_executor.CeleryExecutor", "file:///srv/news", "0", True),
+    ("LocalExecutor,KubernetesExecutor", "./data", None, True),
     ("CeleryExecutor", "/srv/news", "1", False),  # declared: one filesystem mounted everywhere
-    ("CeleryExecutor", "s3://bucket/news", "", False),
-    ("LocalExecutor", "/srv/news", "", False),
-    ("", "/srv/news", "", False),
+    ("CeleryExecutor", "s3://bucket/news", None, False),
+    ("LocalExecutor", "/srv/news", None, False),
+    ("", "/srv/news", None, False),
 ])
 def test_local_data_root_fails_fast_under_a_distributed_executor(
         monkeypatch, demo, executor, data_url, shared, refused):
     monkeypatch.setenv("AIRFLOW__CORE__EXECUTOR", executor)
-    settings = Settings.from_env({**demo_settings(demo), "NEWS_DATA_URL": data_url,
-                                  "NEWS_DATA_ROOT_SHARED": shared})
+    env = {**demo_settings(demo), "NEWS_DATA_URL": data_url}
+    if shared is not None:  # unset means the default (not shared); an empty value is an error
+        env["NEWS_DATA_ROOT_SHARED"] = shared
+    settings = Settings.from_env(env)
     ctx = RunContext(run_id="manual__placement", run_date="2026-01-01", settings=settings)
     if refused:
         with pytest.raises(ConfigError, match=r"NEWS_DATA_URL=.* is a local path, but the executor "
