@@ -1,6 +1,6 @@
 """Benchmark: plain trafilatura vs newsingest's extraction on the extraction-dev pages.
 
-Usage: python bench/extraction.py [PATH] [--limit N] [--rounds R] [--show-left] [--dump FILE]
+Usage: python bench/extraction.py [PATH] [--limit N] [--rounds R] [--show-left] [--dump FILE] [--interleaved]
 
 PATH is a folder with ``evaldata.json`` and ``cache/``/``eval/`` gzip pages (see its
 README). For each page both extractors run in the same process:
@@ -34,7 +34,8 @@ from pathlib import Path
 import trafilatura
 
 from newsingest.errors import ExtractionError
-from newsingest.extract import EXTRACTOR_VERSION, PageInput, detect_language, extract_batch
+from newsingest.extract import (EXTRACTOR_VERSION, PageInput, detect_language, extract_article,
+                                extract_batch)
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "extraction-dev"
 
@@ -139,6 +140,24 @@ def run_project(pages) -> tuple[list[str], float, Counter, int]:
     return outs, elapsed, removed, errors
 
 
+def run_interleaved(pages) -> tuple[float, float]:
+    """CPU seconds of precision-mode trafilatura and of ``extract_article``, taking turns
+    page by page (load swings on a shared machine hit both columns alike)."""
+    prec = proj = 0.0
+    for url, _, html in pages:
+        t0 = time.process_time()
+        trafilatura.extract(html, url=url, include_comments=False, favor_precision=True)
+        t1 = time.process_time()
+        try:
+            extract_article(html, url)
+        except ExtractionError:
+            pass
+        t2 = time.process_time()
+        prec += t1 - t0
+        proj += t2 - t1
+    return prec, proj
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("path", type=Path, nargs="?", default=DEFAULT_DATA)
@@ -147,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="timing rounds (alternating); the fastest of each column is reported")
     ap.add_argument("--show-left", action="store_true", help="list boilerplate phrases left")
     ap.add_argument("--dump", type=Path, default=None, help="write the project's outputs as JSON")
+    ap.add_argument("--interleaved", action="store_true",
+                    help="also time precision mode and extract_article page by page, taking turns "
+                         "(the CPU goal then uses this pair)")
     args = ap.parse_args(argv)
     pages = load_pages(args.path, args.limit)
     if not pages:
@@ -200,6 +222,11 @@ def main(argv: list[str] | None = None) -> int:
         "d", ratio=False)
     row("CPU seconds", cpu, ".2f")
     row("CPU per page (ms)", {c: 1000 * cpu[c] / n for c in cols}, ".2f")
+    if args.interleaved:
+        prec_i, proj_i = run_interleaved(pages)
+        print(f"{'CPU/page interleaved (ms)':<28}{'':>12}{1000 * prec_i / n:>12.2f}{1000 * proj_i / n:>12.2f}"
+              f"{'':>9}{proj_i / prec_i:>9.3f}   (page by page: precision mode, then extract_article)")
+        proj_cpu, prec_cpu = proj_i, prec_i
     print("lines removed by rule (project):",
           ", ".join(f"{k}={v}" for k, v in removed.most_common()) or "none")
     if args.show_left:

@@ -362,3 +362,5 @@ def test_link_lines_inside_the_body_need_a_run_of_two() -> None:
     assert clean_lines(run, link_texts=links).lines == [PROSE, PROSE + " B."]
     caps_inside = [PROSE, "THE BACKGROUND TO THE DECISION", PROSE + " B."]
     assert clean_lines(caps_inside).lines == caps_inside  # an all-caps subheading mid-story stays
+    agency = [PROSE, "The talks resume at the agency's Vienna headquarters on Monday (IAEA)"]
+    assert clean_lines(agency).lines == agency  # only a bracketed "[VIDEO]"-style tag marks a teaser

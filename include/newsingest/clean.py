@@ -53,7 +53,7 @@ _TAG_SPLIT_RE = re.compile(r"\s*(?:[,;|\u00b7\u2022/#]|\s-\s)\s*")
 _TEASER_END_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\]|\[\u2026\]|\(\.\.\.\)|\(\u2026\))\s*$")
 _BYLINE_SPLIT_RE = re.compile(r"\s*(?:[|,;\u00b7\u2022/(]|\s[-\u2013\u2014]\s)\s*")
 _BULLET_RE = re.compile(r"^(?:[-\u2022\u25cf\u25aa*>\u203a\u00bb]|\d{1,2}[.)])\s+")
-_TEASER_TAG_RE = re.compile(r"\s*[\[(][A-Z][A-Z0-9 &'-]{1,18}[\])]\s*$")
+_TEASER_TAG_RE = re.compile(r"\s*\[[A-Z][A-Z0-9 &'-]{1,18}\]\s*$")
 _MICRODATA_RE = re.compile(
     r"^(?:\S+\.(?:jpe?g|png|gif|webp|avif|svg)(?:\?\S*)?"           # an image URL or file name
     r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)$",
