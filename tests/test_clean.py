@@ -249,3 +249,118 @@ def test_fixture_pages_start_with_case_comment() -> None:
     assert len(pages) >= 15
     for page in pages:
         assert page.read_bytes().lstrip().startswith(b"<!-- Case:"), page.name
+
+
+# ------------------------------------------------------------- issue 14 mechanisms
+@pytest.mark.parametrize("line,expected", [
+    ("CLICK HERE TO GET THE DAILY LEDGER APP", "promo_pattern"),
+    ("Click here to subscribe to the Morning Briefing Newsletter", "promo_pattern"),
+    ("Subscribe to the Valley Herald YouTube Channel", "promo_pattern"),
+    ("Subscribe to Coastal Living magazine and save 40% on the cover price", "promo_pattern"),
+    ("Mara Quill covers the harbour for the Ledger. Follow her on Twitter @maraquill.",
+     "promo_pattern"),
+    ("This article appeared in the March 2024 issue of Harbour Life magazine.", "promo_pattern"),
+    ("Copyright 2024 The Coastal Ledger. All rights reserved.", "copyright"),
+    ("© 2023 Valley Media Group", "credit"),
+    ("This material may not be published, broadcast, rewritten or redistributed.", "copyright"),
+    ("ATENÇÃO: Comentários ofensivos ou que violem a lei serão removidos pela moderação.",
+     "moderation"),
+    ("Comments are moderated and will appear once approved.", "moderation"),
+])
+def test_promo_copyright_and_moderation_lines(line: str, expected: str) -> None:
+    assert rule_of(line) == expected
+
+
+@pytest.mark.parametrize("line", [
+    "He said he would follow her on the campaign trail whatever the polls said.",
+    "Subscribers to the magazine fell by a third after the price rise, the publisher said.",
+    "The app, which the council launched in March, has been downloaded 40,000 times.",
+    "Copyright lawyers said the ruling would change how newspapers license photographs.",
+])
+def test_new_pattern_rules_do_not_fire_on_prose(line: str) -> None:
+    assert rule_of(line) is None
+
+
+def test_pattern_rules_are_data_and_bad_patterns_are_rejected() -> None:
+    rs = load_rules('promo:\n  mode: pattern\n  max_words: 8\n  phrases:\n    en: ["^join the .{0,20} club$"]\n')
+    assert classify(normalize_line("Join the Ledger readers club"), ruleset=rs).name == "promo"
+    assert classify(normalize_line("Join the Ledger readers club " + "and more " * 5), ruleset=rs) is None
+    with pytest.raises(ValueError, match="bad pattern"):
+        load_rules('promo:\n  mode: pattern\n  phrases:\n    en: ["(unclosed"]\n')
+
+
+def test_related_heading_in_first_half_keeps_following_lines() -> None:
+    # "Related" as a section label near the top (first half of the body): the label goes,
+    # the short subheading and the article after it stay; only in the second half (or
+    # when the list runs to the end) does the heading take the short lines after it.
+    lines = ["Related", "What the council decided", PROSE, "Who pays for it", PROSE + " Two.",
+             PROSE + " Three."]
+    result = clean_lines(lines)
+    assert result.lines == lines[1:]
+    assert result.removed["related"] == 1
+
+
+def test_h1_and_og_titles_match_a_headline_line() -> None:
+    lines = ["Household water bills in the valley to rise by eight per cent", PROSE]
+    result = clean_lines(lines, title="Water bills to rise by 8%",
+                         headlines=["Household water bills in the valley to rise by eight per cent"])
+    assert result.lines == [PROSE] and result.removed["headline_repeat"] == 1
+
+
+def test_standfirst_only_at_top_short_and_with_body_after_it() -> None:
+    stand = "The regulator says the money must go on fixing leaks and cutting sewage spills."
+    assert clean_lines([stand, PROSE], standfirsts=[stand]).lines == [PROSE]
+    assert clean_lines([PROSE, "x " * 3, PROSE + " B.", stand], standfirsts=[stand]).lines[-1] == stand
+    assert clean_lines([stand], standfirsts=[stand]).lines == [stand]  # nothing else: keep it
+    lead = PROSE + " " + PROSE  # a long lead paragraph copied into the description stays
+    assert clean_lines([lead, PROSE], standfirsts=[lead]).lines == [lead, PROSE]
+
+
+def test_repeated_body_and_microdata_lines() -> None:
+    second = "Engineers found cracks in two of the arches and water in the stonework."
+    lines = ["2024-02-14T06:30:00+00:00", "https://cdn.example.org/images/2024/02/bridge.jpg", PROSE,
+             second, PROSE, second, "Yes.", "Yes."]
+    result = clean_lines(lines)
+    assert result.lines == [PROSE, second, "Yes.", "Yes."]  # short repeats are not evidence
+    assert result.removed["microdata"] == 2 and result.removed["repeat"] == 2
+    dated = "On 2024-02-14 the bridge closed."
+    assert clean_lines([PROSE, dated]).lines == [PROSE, dated]
+
+
+RELATED_FRAGMENT = """<div class="article-body">
+<p>Chelsea sacked their head coach on Sunday after a run of five defeats in seven games.</p>
+<ul><li><a href="/f/1">Pochettino fired by Chelsea after two seasons in charge</a></li>
+<li><a href="/f/2">Who could replace him at Stamford Bridge this summer</a></li></ul>
+<p><a href="/f/3">Inside the dressing room on the day the news broke</a> [INSIGHT]</p>
+<p><a href="/f/4">BOARD SPLIT OVER CHOICE OF NEXT MANAGER</a></p>
+</div>"""
+
+
+def test_related_link_block_at_the_foot_is_removed() -> None:
+    from lxml.html import fromstring
+
+    from newsingest.pagetree import link_texts
+
+    links = link_texts(fromstring(RELATED_FRAGMENT))
+    lines = [PROSE, "Chelsea sacked their head coach on Sunday after a run of five defeats.",
+             "- Pochettino fired by Chelsea after two seasons in charge",
+             "- Who could replace him at Stamford Bridge this summer",
+             "Inside the dressing room on the day the news broke [INSIGHT]",
+             "BOARD SPLIT OVER CHOICE OF NEXT MANAGER", "Club statement ends [VIDEO]"]
+    result = clean_lines(lines, link_texts=links)
+    assert result.lines == lines[:2]
+    assert result.removed["related_links"] == 5
+
+
+def test_link_lines_inside_the_body_need_a_run_of_two() -> None:
+    links = {"pochettino fired by chelsea after two seasons in charge",
+             "who could replace him at stamford bridge this summer"}
+    single = [PROSE, "Pochettino fired by Chelsea after two seasons in charge", PROSE + " B."]
+    assert clean_lines(single, link_texts=links).lines == single
+    run = [PROSE, "- Pochettino fired by Chelsea after two seasons in charge",
+           "- Who could replace him at Stamford Bridge this summer", PROSE + " B."]
+    assert clean_lines(run, link_texts=links).lines == [PROSE, PROSE + " B."]
+    caps_inside = [PROSE, "THE BACKGROUND TO THE DECISION", PROSE + " B."]
+    assert clean_lines(caps_inside).lines == caps_inside  # an all-caps subheading mid-story stays
+    agency = [PROSE, "The talks resume at the agency's Vienna headquarters on Monday (IAEA)"]
+    assert clean_lines(agency).lines == agency  # only a bracketed "[VIDEO]"-style tag marks a teaser

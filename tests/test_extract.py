@@ -270,3 +270,70 @@ def test_implausible_declared_language_is_replaced_by_detection() -> None:
     assert (art.language, art.language_source) == ("de", "detected")
     # a plausible declaration is kept as is
     assert extract("de_boilerplate.html").language_source == "html"
+
+
+# ------------------------------------------------- issue 14: pages plain trafilatura gets wrong
+def test_body_split_into_sibling_containers_is_kept_whole() -> None:
+    art = extract("en_split_body.html", "https://valleyherald.example/news/water-bills")
+    for section in ("Household water bills across the valley", "Leaks and spills",
+                    "lost nearly a fifth of the water", "Help for low-income households",
+                    "payment plans were easier to arrange early"):
+        assert section in art.text, section
+    assert "Compare energy tariffs" not in art.text  # the advert between the blocks
+
+
+def test_headline_from_h1_standfirst_and_microdata_lines_are_removed() -> None:
+    art = extract("en_split_body.html", "https://valleyherald.example/news/water-bills")
+    assert art.title == "Water bills to rise by 8%"  # og:title; the <h1> says it differently
+    assert not art.text.startswith("Household water bills in the valley")
+    assert "The regulator says the money must go" not in art.text
+    assert "2024-02-14T06:30" not in art.text and "reservoir-1200.jpg" not in art.text
+    assert art.removed["headline_repeat"] == 1 and art.removed["standfirst"] == 1
+    assert art.removed["microdata"] == 2
+    assert art.text.startswith("Household water bills across the valley will rise")
+
+
+def test_promos_bio_and_copyright_removed_but_list_in_story_kept() -> None:
+    art = extract("en_related_promos.html", "https://sport.northgate.example/football/rovers")
+    for bad in ("GET THE NORTHGATE SPORT APP", "Football Newsletter", "YouTube Channel",
+                "Follow him on Twitter", "All rights reserved", "Harlow come from behind",
+                "[VIDEO]", "TRANSFER LATEST"):
+        assert bad not in art.text, bad
+    for good in ("- a 4-0 loss at home to Eastwick", "- a cup exit to a team two divisions below",
+                 "The run of defeats included:", "take their share of responsibility"):
+        assert good in art.text, good
+    assert art.removed["promo_pattern"] == 4 and art.removed["copyright"] == 1
+
+
+def test_balanced_fallback_when_precision_mode_finds_nothing() -> None:
+    import trafilatura
+
+    html = page("en_precision_fallback.html")
+    assert trafilatura.extract(html, include_comments=False, favor_precision=True) is None
+    art = extract_article(html, "https://courier.example/roundup")
+    assert "The lake ferry will run every ninety minutes" in art.text
+    assert "and the valley road may close again" in art.text
+
+
+def test_layout_table_is_read_as_blocks_not_one_row() -> None:
+    art = extract("en_layout_table.html", "https://oldtown.example/news/bridge.html")
+    paragraphs = art.text.split("\n\n")
+    assert "The old stone bridge over the Wey will close for repairs" in paragraphs[0]
+    assert any(p.startswith("Engineers found cracks") for p in paragraphs)
+    assert not any(" | " in p and "Engineers found cracks" in p for p in paragraphs)
+    assert "| Weekday | Diversion |" in art.text  # the data table inside the story stays a table
+    assert "Site map" not in art.text and "Weather for Oldtown" not in art.text
+
+
+def test_body_rendered_three_times_is_kept_once() -> None:
+    art = extract("en_layout_table.html", "https://oldtown.example/news/bridge.html")
+    assert art.text.count("Engineers found cracks in two of the arches") == 1
+    assert art.removed["repeat"] >= 3
+
+
+def test_language_model_is_loaded_before_the_first_page() -> None:
+    import newsingest.extract as ex
+
+    ex._LANGID = None
+    extract_batch([])
+    assert ex._LANGID not in (None, False)

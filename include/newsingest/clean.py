@@ -4,11 +4,17 @@ Rules run on whole lines (paragraphs) of the extractor's output, never inside a
 sentence. The phrase rules live in ``data/boilerplate_phrases.yaml`` (see its header);
 this module compiles them once at import. Order:
 
-1. headline repeated at the top of the body (with or without a site suffix);
+1. headline repeated at the top of the body (with or without a site suffix; any of the
+   page's titles: JSON-LD headline, ``og:title``, ``<h1>``);
 2. byline lines at the top (``By Jane Doe``; a line naming a known author) and a byline
    glued to the first paragraph;
+   Also: a standfirst line repeating the page's description, paragraphs repeated
+   earlier in the body, and bare image-URL / timestamp lines (rendered microdata);
 3. phrase rules (comment forms, tag lines, share bars, read-more, promos, cookies,
-   related lists, paywall notices);
+   related lists, paywall notices, copyright and moderation notices; ``pattern`` rules
+   for promos with a variable middle);
+   then related-article teasers: the trailing run of link texts, "[VIDEO]"-tagged or
+   all-capitals headlines, a leading run and inner runs of two or more link lines;
 4. per-site template lines (a callback answered by :class:`SiteTemplates`), dropped only
    when short and either at the top/bottom edge of the body or not prose, and never more
    than ``TEMPLATE_MAX_SHARE`` of the body's characters;
@@ -27,7 +33,7 @@ from typing import Callable, Iterable, Sequence
 
 import yaml
 
-CLEAN_VERSION = "1"
+CLEAN_VERSION = "2"
 TEMPLATE_MAX_SHARE = 0.4      # never drop more than this share of a body's characters as template
 TEMPLATE_MAX_WORDS = 15       # template lines longer than this are never dropped
 NONPROSE_MAX_WORDS = 6        # short, unpunctuated lines may go even inside the body
@@ -46,6 +52,17 @@ _SITE_SUFFIX_RE = re.compile(r"\s+(?:[|\-\u2013\u2014:\u00b7\u2022»/]|::)\s+[^|
 _TAG_SPLIT_RE = re.compile(r"\s*(?:[,;|\u00b7\u2022/#]|\s-\s)\s*")
 _TEASER_END_RE = re.compile(r"(?:\.\.\.|\u2026|\[\.\.\.\]|\[\u2026\]|\(\.\.\.\)|\(\u2026\))\s*$")
 _BYLINE_SPLIT_RE = re.compile(r"\s*(?:[|,;\u00b7\u2022/(]|\s[-\u2013\u2014]\s)\s*")
+_BULLET_RE = re.compile(r"^(?:[-\u2022\u25cf\u25aa*>\u203a\u00bb]|\d{1,2}[.)])\s+")
+_TEASER_TAG_RE = re.compile(r"\s*\[[A-Z][A-Z0-9 &'-]{1,18}\]\s*$")
+_MICRODATA_RE = re.compile(
+    r"^(?:\S+\.(?:jpe?g|png|gif|webp|avif|svg)(?:\?\S*)?"           # an image URL or file name
+    r"|\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?)$",
+    re.IGNORECASE)
+REPEAT_MIN_WORDS = 6          # a line of at least this many words seen before in the body is a repeat
+TEASER_MAX_WORDS = 25         # related-link teasers at the foot of an article are shorter than this
+# A description-matching line longer than this is the article's lead paragraph (many sites
+# copy the lead into the description), not a standfirst.
+STANDFIRST_MAX_WORDS = 20
 _NAME_JOINERS = {"and", "und", "et", "y", "e", "&", "van", "von", "de", "der", "den", "da", "di",
                  "del", "la", "le", "du", "dos", "das"}
 
@@ -118,6 +135,7 @@ class RuleSet:
     widths: dict[str, int]                # normalised phrase -> its number of words
     max_words: int                        # no rule matches a longer line
     byline: re.Pattern[str]
+    patterns: tuple[tuple[Rule, re.Pattern[str]], ...] = ()  # `pattern` rules, tried last
 
 
 def load_rules(text: str | None = None) -> RuleSet:
@@ -128,12 +146,22 @@ def load_rules(text: str | None = None) -> RuleSet:
     data = yaml.safe_load(text)
     byline = data.pop("byline_prefixes", {})
     rules: list[Rule] = []
+    patterns: list[tuple[Rule, re.Pattern[str]]] = []
     owners: dict[str, list[int]] = {}
     for name, spec in data.items():
         mode = spec["mode"]
-        if mode not in ("line", "heading", "prefix", "contains"):
+        if mode not in ("line", "heading", "prefix", "contains", "pattern"):
             raise ValueError(f"boilerplate rule {name!r}: unknown mode {mode!r}")
         default_max = 60 if mode in ("line", "heading") else 30
+        if mode == "pattern":
+            regexes = [str(p) for lang in spec["phrases"].values() for p in lang]
+            try:
+                compiled = re.compile("|".join(f"(?:{r})" for r in regexes))
+            except re.error as exc:
+                raise ValueError(f"boilerplate rule {name!r}: bad pattern: {exc}") from exc
+            patterns.append((Rule(name=name, mode=mode, max_words=int(spec.get("max_words", default_max))),
+                             compiled))
+            continue
         rules.append(Rule(
             name=name, mode=mode, max_words=int(spec.get("max_words", default_max)),
             slack=int(spec.get("slack", 0)), follow_words=int(spec.get("follow_words", 0)),
@@ -151,7 +179,8 @@ def load_rules(text: str | None = None) -> RuleSet:
     return RuleSet(rules=tuple(rules), master=_phrase_regex(owners),
                    owners={k: tuple(v) for k, v in owners.items()},
                    widths={k: _words(k) or 1 for k in owners},
-                   max_words=max(r.max_words for r in rules), byline=byline_re)
+                   max_words=max(r.max_words for r in rules + [p[0] for p in patterns]),
+                   byline=byline_re, patterns=tuple(patterns))
 
 
 RULESET = load_rules()
@@ -168,9 +197,7 @@ def classify(norm: str, nwords: int | None = None, ruleset: RuleSet = RULESET) -
             hit = hits.setdefault(idx, [0, False])
             hit[0] += width
             hit[1] = hit[1] or m.start() == 0
-    if not hits:
-        return None
-    if nwords is None:
+    if nwords is None and (hits or ruleset.patterns):
         nwords = _words(norm)
     for idx in sorted(hits):
         rule, (covered, at_start) = ruleset.rules[idx], hits[idx]
@@ -184,6 +211,9 @@ def classify(norm: str, nwords: int | None = None, ruleset: RuleSet = RULESET) -
             if at_start:
                 return rule
         else:
+            return rule
+    for rule, regex in ruleset.patterns:
+        if nwords <= rule.max_words and regex.search(norm):
             return rule
     return None
 
@@ -238,6 +268,103 @@ def _strip_headline(lines: list[str], variants: set[str], removed: Counter) -> l
     return out
 
 
+def _strip_standfirst(lines: list[str], standfirsts: Sequence[str], removed: Counter) -> list[str]:
+    """Drop a line at the top that repeats the page's description (a standfirst), when
+    body text follows it."""
+    keys = {_PUNCT_EDGE_RE.sub("", normalize_line(s)) for s in standfirsts if s}
+    keys.discard("")
+    if not keys:
+        return lines
+    for i in range(min(len(lines) - 1, 2)):
+        if lines[i].count(" ") < STANDFIRST_MAX_WORDS and _PUNCT_EDGE_RE.sub(
+                "", normalize_line(lines[i])) in keys:
+            removed["standfirst"] += 1
+            return lines[:i] + lines[i + 1:]
+    return lines
+
+
+def _drop_repeats_and_microdata(lines: list[str], removed: Counter) -> list[str]:
+    """Drop a paragraph already seen earlier in the body (bodies rendered twice or three
+    times) and lines that are only an image URL or an ISO timestamp (schema.org microdata
+    rendered as text)."""
+    seen: set[str] = set()
+    out = []
+    for line in lines:
+        if " " not in line and _MICRODATA_RE.match(line):
+            removed["microdata"] += 1
+            continue
+        if line.count(" ") >= REPEAT_MIN_WORDS - 1:
+            norm = normalize_line(line)
+            if norm in seen:
+                removed["repeat"] += 1
+                continue
+            seen.add(norm)
+        out.append(line)
+    return out
+
+
+def link_text_key(text: str) -> str | None:
+    """The key under which an anchor text is compared with body lines (None when the
+    anchor is too short to identify an article link)."""
+    norm = _PUNCT_EDGE_RE.sub("", normalize_line(text))
+    return norm if norm.count(" ") >= 3 else None
+
+
+def _teaser_kind(line: str, link_texts: frozenset[str] | set[str]) -> str | None:
+    """'link' when the line is one of the page's anchor texts (after a list bullet and a
+    trailing "[VIDEO]"-style tag), 'tagged' when it ends in such a tag, 'caps' when it is
+    an all-capitals headline; None for anything else or for long lines."""
+    if line.count(" ") >= TEASER_MAX_WORDS:
+        return None
+    core = _BULLET_RE.sub("", line)
+    tag = _TEASER_TAG_RE.search(core)
+    if tag:
+        core = core[:tag.start()]
+    if link_texts and _PUNCT_EDGE_RE.sub("", normalize_line(core)) in link_texts:
+        return "link"
+    if tag and core.count(" ") >= 2:
+        return "tagged"
+    if core.count(" ") >= 2 and core.upper() == core and sum(c.isupper() for c in core) >= 12:
+        return "caps"
+    return None
+
+
+def _drop_link_lists(lines: list[str], link_texts: frozenset[str] | set[str],
+                     removed: Counter) -> list[str]:
+    """Drop related-article teasers: the trailing run of teaser lines (link texts,
+    "[VIDEO]"-tagged or all-capitals headlines), a leading run of link lines, and any run
+    of two or more link lines inside the body."""
+    if not lines:
+        return lines
+    kinds = [_teaser_kind(ln, link_texts) for ln in lines]
+    if not any(kinds):
+        return lines
+    drop = [False] * len(lines)
+    j = len(lines) - 1
+    while j >= 0 and kinds[j]:
+        drop[j] = True
+        j -= 1
+    i = 0
+    while i <= j and kinds[i] == "link":
+        drop[i] = True
+        i += 1
+    k = i
+    while k <= j:
+        if kinds[k] == "link":
+            end = k
+            while end + 1 <= j and kinds[end + 1] == "link":
+                end += 1
+            if end > k:
+                drop[k:end + 1] = [True] * (end + 1 - k)
+            k = end + 1
+        else:
+            k += 1
+    if all(drop):
+        return lines
+    removed["related_links"] += sum(drop)
+    return [ln for ln, d in zip(lines, drop, strict=True) if not d]
+
+
 def _names_follow(rest: str) -> bool:
     """Does ``rest`` start with a run of personal names ("Jane Doe and Max Muster, dpa")?"""
     first = _BYLINE_SPLIT_RE.split(rest.strip(), maxsplit=1)[0]
@@ -275,12 +402,25 @@ def _strip_byline(lines: list[str], authors: Sequence[str], removed: Counter) ->
 
 
 def clean_lines(lines: Sequence[str], *, title: str | None = None, site_name: str | None = None,
-                authors: Sequence[str] = (), is_template: Decision | None = None) -> CleanResult:
-    """Remove boilerplate lines from an extracted body (one paragraph per line)."""
+                authors: Sequence[str] = (), is_template: Decision | None = None,
+                headlines: Sequence[str] = (), standfirsts: Sequence[str] = (),
+                link_texts: frozenset[str] | set[str] = frozenset()) -> CleanResult:
+    """Remove boilerplate lines from an extracted body (one paragraph per line).
+
+    ``headlines`` are the page's other titles (``og:title``, ``<h1>``, ...) and
+    ``standfirsts`` its descriptions (``og:description``, ...): a line at the top equal to
+    one of them is not body text. ``link_texts`` are the page's normalised anchor texts
+    (see :func:`link_text_key`), used to recognise lists of related-article links.
+    """
     removed: Counter = Counter()
     body = [ln.strip() for ln in lines if ln and ln.strip()]
-    body = _strip_headline(body, title_variants(title, site_name), removed)
+    variants = title_variants(title, site_name)
+    for other in headlines:
+        variants |= title_variants(other, site_name)
+    body = _strip_headline(body, variants, removed)
+    body = _strip_standfirst(body, standfirsts, removed)
     body = _strip_byline(body, authors, removed)
+    body = _drop_repeats_and_microdata(body, removed)
 
     tags: list[str] = []
     truncated: str | None = None
@@ -309,6 +449,7 @@ def clean_lines(lines: Sequence[str], *, title: str | None = None, site_name: st
         if rule.mode == "heading" and (i >= n // 2 or _list_to_end(body[i + 1:], rule.follow_words)):
             follow_limit = rule.follow_words
     body = [ln for ln, k in zip(body, keep, strict=True) if k]
+    body = _drop_link_lists(body, link_texts, removed)
 
     if is_template is not None and body:
         body = _drop_templates(body, is_template, removed)

@@ -4,13 +4,20 @@ Per page: bytes are decoded (:mod:`newsingest.textdecode`: BOM, valid UTF-8, HTT
 ``<meta>``, detection; mojibake repaired) and parsed once (valid UTF-8 bytes straight into
 lxml, else trafilatura's loader). Metadata is read from that tree (JSON-LD, ``<meta>``,
 ``<html lang>``, ``rel=canonical``, a date in the URL; htmldate only when none of those gives
-a date), scripts/styles/svg are dropped, and trafilatura extracts from the tree with
-``TRAFILATURA_OPTIONS``. When trafilatura returns nothing: JSON-LD ``articleBody``, then
-trafilatura's ``baseline``. A declared language that the text's function words contradict
-(``data/extract_stopwords.yaml``) is replaced by py3langid's answer. The lines are then cleaned (:func:`newsingest.clean.clean_lines`);
-``ExtractedArticle.removed`` counts removed lines per rule: ``headline_repeat``, ``byline``,
-``template`` and the categories of ``data/boilerplate_phrases.yaml`` (``comment_form``,
-``tags_line``, ``share``, ``read_more``, ``promo``, ``cookie``, ``related``, ``paywall``, ...).
+a date), scripts/styles/svg are dropped, layout tables are unwrapped and an article body
+split into sibling containers is joined (:mod:`newsingest.pagetree`), and trafilatura
+extracts from the tree in precision mode (``TRAFILATURA_OPTIONS``); when that finds little
+(under ``FALLBACK_MIN_CHARS``, or under ``FALLBACK_PARAGRAPH_SHARE`` of the page's paragraph
+text while under ``FALLBACK_MAX_CHARS``) balanced mode runs and the longer text wins. When trafilatura returns nothing: JSON-LD
+``articleBody``, then trafilatura's ``baseline``. A declared language that the text's
+function words contradict (``data/extract_stopwords.yaml``) is replaced by py3langid's
+answer (its model is loaded once, before a batch's first page). The lines are then cleaned
+(:func:`newsingest.clean.clean_lines`, given the page's titles, descriptions and anchor
+texts); ``ExtractedArticle.removed`` counts removed lines per rule: ``headline_repeat``,
+``standfirst``, ``byline``, ``repeat``, ``microdata``, ``related_links``, ``template`` and
+the categories of ``data/boilerplate_phrases.yaml`` (``comment_form``, ``tags_line``,
+``share``, ``read_more``, ``promo``, ``promo_pattern``, ``copyright``, ``moderation``,
+``cookie``, ``related``, ``paywall``, ...).
 """
 
 from __future__ import annotations
@@ -31,21 +38,29 @@ from trafilatura.utils import HTML_PARSER, load_html
 
 from newsingest.clean import CLEAN_VERSION, clean_lines
 from newsingest.errors import ExtractionError
+from newsingest.pagetree import (link_texts, merge_split_bodies, page_descriptions, page_titles,
+                                 unwrap_layout_tables)
 from newsingest.templates import SiteTemplates
 from newsingest.textdecode import decode_html, repair_mojibake
 
 __all__ = ["ExtractedArticle", "PageInput", "extract_article", "extract_batch", "EXTRACTOR_VERSION",
-           "TRAFILATURA_OPTIONS"]
+           "TRAFILATURA_OPTIONS", "load_language_model"]
 
 LOG = logging.getLogger(__name__)
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+clean-{CLEAN_VERSION}"
-# Chosen on the dev set (bench/extraction.py): balanced mode with its built-in fallback
-# scored best F1 (favor_recall and fast lose recall on real pages, favor_precision
-# loses recall); our cleaning layer then takes care of the precision side.
+# Precision mode first (it leaves the least boilerplate on news pages); when it finds
+# less than FALLBACK_MIN_CHARS, or (under FALLBACK_MAX_CHARS) less than
+# FALLBACK_PARAGRAPH_SHARE of the text of the page's <p> elements (it dropped part of the
+# article), balanced mode (TRAFILATURA_FALLBACK) runs and its text is taken when longer.
+# The cleaning layer then removes what balanced mode lets through.
 TRAFILATURA_OPTIONS: dict[str, Any] = dict(
     include_comments=False, include_tables=True, include_images=False, include_links=False,
-    favor_precision=False, favor_recall=False, fast=False, deduplicate=False,
+    favor_precision=True, favor_recall=False, fast=False, deduplicate=False,
     with_metadata=False, output_format="txt")
+TRAFILATURA_FALLBACK: dict[str, Any] = {**TRAFILATURA_OPTIONS, "favor_precision": False}
+FALLBACK_MIN_CHARS = 250
+FALLBACK_PARAGRAPH_SHARE = 0.3
+FALLBACK_MAX_CHARS = 2000     # a precision text this long is the article (the rest is comments)
 MIN_TEXT_CHARS = 25
 _DROP_BEFORE_EXTRACTION = ("script", "style", "svg")
 _ARTICLE_TYPES = {"article", "newsarticle", "blogposting", "reportagenewsarticle", "liveblogposting",
@@ -286,15 +301,29 @@ def _plausible_language(declared: str, text: str) -> bool:
     return best == declared or counts[best] < 8 or counts[best] < 2 * counts[declared]
 
 
+_LANGID: Any = None
+
+
+def load_language_model() -> bool:
+    """Load py3langid's model once, up front (``extract_batch`` calls this before its first
+    page, so no page pays the load); False when py3langid is not installed."""
+    global _LANGID
+    if _LANGID is None:
+        try:
+            import py3langid
+        except ImportError:  # pragma: no cover - optional
+            _LANGID = False
+            return False
+        py3langid.classify("warm up")  # builds the identifier from its packaged model
+        _LANGID = py3langid
+    return _LANGID is not False
+
+
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code of ``text`` via py3langid (trafilatura's optional dependency)."""
-    if len(text) < 20:
+    if len(text) < 20 or not load_language_model():
         return None
-    try:
-        import py3langid
-    except ImportError:  # pragma: no cover - optional
-        return None
-    lang, _ = py3langid.classify(text[:1500])
+    lang, _ = _LANGID.classify(text[:1500])
     return lang
 
 
@@ -362,6 +391,9 @@ class _Raw:
     published_at_source: str
     canonical_url: str | None
     declared_language: tuple[str | None, str]
+    headlines: list[str] = field(default_factory=list)
+    standfirsts: list[str] = field(default_factory=list)
+    link_texts: frozenset[str] = frozenset()
 
 
 def _parse_utf8_bytes(data: bytes):
@@ -444,8 +476,16 @@ def _extract_raw(html: str | bytes, url: str | None, content_type: str | None) -
     # trafilatura and htmldate discard these anyway; dropping them once here makes their
     # tree copies and passes cheaper (JSON-LD has been read above).
     _drop_noise(tree)
+    unwrap_layout_tables(tree)
+    merge_split_bodies(tree)
     body = trafilatura.extract(tree, url=url, **TRAFILATURA_OPTIONS)
     via = "trafilatura"
+    if not body or len(body) < FALLBACK_MIN_CHARS or (
+            len(body) < FALLBACK_MAX_CHARS
+            and len(body) < FALLBACK_PARAGRAPH_SHARE * sum(len(p.text_content()) for p in tree.iter("p"))):
+        balanced = trafilatura.extract(tree, url=url, **TRAFILATURA_FALLBACK)
+        if balanced and len(balanced) > len(body or ""):
+            body, via = balanced, "trafilatura-balanced"
     if not body or len(body.strip()) < MIN_TEXT_CHARS:
         ld_body = _text(meta.ld.get("articleBody"))
         if ld_body and len(ld_body) >= MIN_TEXT_CHARS:
@@ -466,13 +506,16 @@ def _extract_raw(html: str | bytes, url: str | None, content_type: str | None) -
     return _Raw(url=url, lines=lines, meta=meta, via=via, title=title, title_source=title_source,
                 site_name=site_name, authors=_authors(meta), published_at=published_at,
                 published_at_source=date_source, canonical_url=_canonical(tree, meta, url),
-                declared_language=_declared_language(tree, meta))
+                declared_language=_declared_language(tree, meta),
+                headlines=page_titles(tree, meta.metas), standfirsts=page_descriptions(meta.metas, meta.ld),
+                link_texts=link_texts(tree) if lines else frozenset())
 
 
 def _finish(raw: _Raw, templates: SiteTemplates | None) -> ExtractedArticle:
     checker = templates.checker(raw.url) if templates is not None else None
     result = clean_lines(raw.lines, title=raw.title, site_name=raw.site_name, authors=raw.authors,
-                         is_template=checker)
+                         is_template=checker, headlines=raw.headlines, standfirsts=raw.standfirsts,
+                         link_texts=raw.link_texts)
     text = "\n\n".join(result.lines)
     if len(text) < MIN_TEXT_CHARS:
         why = "extractor returned nothing" if not raw.lines else "only boilerplate lines left"
@@ -549,6 +592,7 @@ def extract_batch(pages: Sequence[PageInput], templates: SiteTemplates | None = 
     ``templates`` is updated in place (a new run is started); without it a fresh memory
     is used for this batch only.
     """
+    load_language_model()
     memory = templates if templates is not None else SiteTemplates()
     memory.begin_run()
     raws: list[_Raw | ExtractionError] = []
