@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 UV_PIN := uv==0.13.10
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean ui
 
 install: $(STAMP)
 
@@ -26,6 +26,9 @@ $(STAMP): requirements.txt pyproject.toml
 
 run: $(STAMP)
 	bash scripts/run-demo.sh
+
+ui: $(STAMP)
+	bash scripts/run-ui.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

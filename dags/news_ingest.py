@@ -13,7 +13,11 @@ from datetime import datetime, timedelta
 
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 
-ARTICLES_ASSET = Asset(name="news_articles", uri="file:///newsingest/articles")
+# -- news_articles Asset (digest branch): a real URI under NEWS_DATA_URL ------------
+from newsingest.digest import articles_asset_uri  # noqa: E402 - light, no pyarrow
+
+ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())
+# -- end of the digest branch's Asset block ------------------------------------------
 SCHEDULE = os.environ.get("NEWS_SCHEDULE", "*/30 * * * *")
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30),
            "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=10)}
@@ -92,7 +96,17 @@ def news_ingest():
     def publish(refs: list[str]) -> dict:
         from newsingest.pipeline import publish as publish_run
 
-        return publish_run(_ctx(), refs)
+        counts = publish_run(_ctx(), refs)
+        # digest branch: no Asset event when the run published nothing (a skipped task
+        # emits none); otherwise the event carries the day for news_digest.
+        from airflow.sdk.exceptions import AirflowSkipException
+        from newsingest.digest import published_anything
+
+        if not published_anything(counts):
+            raise AirflowSkipException(f"nothing published, no news_articles event: {counts}")
+        get_current_context()["outlet_events"][ARTICLES_ASSET].extra = {
+            "date": counts["date"], "run_id": counts["run_id"], "stories": counts["stories"]}
+        return counts
 
     groups = plan()
     extracted = extract.expand(ref=fetch.expand(ref=poll.expand(group=groups)))
