@@ -34,30 +34,40 @@ export AIRFLOW__API_AUTH__JWT_SECRET=$(cat "$AIRFLOW_HOME/ui_jwt_secret")
 echo "== migrating the Airflow database (SQLite under $AIRFLOW_HOME)"
 "$BIN/airflow" db migrate >"$ROOT/.demo/migrate.log" 2>&1 || { cat "$ROOT/.demo/migrate.log"; exit 1; }
 
+# Each component runs in its own session (setsid), so that stopping it stops its task
+# processes too: SIGTERM to every group, SIGKILL to what is left after 20 s.
 PIDS=()
 stop() {
   trap - INT TERM EXIT
   echo; echo "== stopping"
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
+  for _ in $(seq 40); do
+    alive=0
+    for pid in "${PIDS[@]}"; do kill -0 -- "-$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.5
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "   stopped"
 }
 trap stop INT TERM EXIT
 
 rm -f "$ROOT/.demo/ready"
-"$BIN/python" -m newsingest_demo serve --registry "$NEWS_FEEDS" --ready-file "$ROOT/.demo/ready" \
+setsid "$BIN/python" -m newsingest_demo serve --registry "$NEWS_FEEDS" --ready-file "$ROOT/.demo/ready" \
   --base-port "${DEMO_BASE_PORT:-18601}" >"$ROOT/.demo/web.log" 2>&1 &
 PIDS+=($!)
 for _ in $(seq 100); do [ -f "$ROOT/.demo/ready" ] && break; sleep 0.1; done
 [ -f "$ROOT/.demo/ready" ] || { echo "demo web did not start:"; cat "$ROOT/.demo/web.log"; exit 1; }
 
 echo "== starting Airflow: api-server, scheduler, dag-processor (logs in .demo/)"
-"$BIN/airflow" dag-processor >"$ROOT/.demo/dag-processor.log" 2>&1 &
+setsid "$BIN/airflow" dag-processor >"$ROOT/.demo/dag-processor.log" 2>&1 &
 PIDS+=($!)
-"$BIN/airflow" scheduler --skip-serve-logs >"$ROOT/.demo/scheduler.log" 2>&1 &
+setsid "$BIN/airflow" scheduler --skip-serve-logs >"$ROOT/.demo/scheduler.log" 2>&1 &
 PIDS+=($!)
-"$BIN/airflow" api-server --host 127.0.0.1 --port "$PORT" >"$ROOT/.demo/api-server.log" 2>&1 &
+setsid "$BIN/airflow" api-server --host 127.0.0.1 --port "$PORT" >"$ROOT/.demo/api-server.log" 2>&1 &
 PIDS+=($!)
-for _ in $(seq 240); do
+for _ in $(seq 480); do
   curl -fsS "http://127.0.0.1:$PORT/api/v2/monitor/health" >/dev/null 2>&1 && break
   sleep 0.5
 done

@@ -182,3 +182,19 @@ def test_asset_event_only_for_runs_that_published(runs):
     event = first["events"][0]
     assert event["uri"] == f"file://{runs['data']}/articles"  # dag.test() parsed the files with NEWS_DATA_URL
     assert event["extra"]["date"] == runs["day"] and event["extra"]["stories"] > 40
+
+
+def test_example_script_runs_on_the_demo_digest(runs):
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = subprocess.run([sys.executable, str(REPO / "examples" / "analyst_digest.py"), str(runs["data"])],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert f"== countries, {runs['day']}" in out.stdout
+    assert "stories whose copy_count disagrees with copies: 0" in out.stdout
+    top = duckdb.execute(f"SELECT title FROM {glob(runs['data'], 'stories')} "
+                         "ORDER BY outlet_count DESC, copy_count DESC LIMIT 1").fetchone()[0]
+    assert top in out.stdout

@@ -22,6 +22,7 @@ DAYS_SHOWN = 14
 COUNTRIES_SHOWN = 12
 STORIES_SHOWN = 10
 NEW, CONTINUING = "#2b6cb0", "#a0aec0"
+EXTRA_NAMES = {"XK": "Kosovo"}  # user-assigned codes the tagger emits that pycountry lacks
 
 
 def country_label(code: str) -> str:
@@ -29,7 +30,11 @@ def country_label(code: str) -> str:
     import pycountry
 
     found = pycountry.countries.get(alpha_2=code)
-    name = getattr(found, "common_name", None) or getattr(found, "name", None) if found else None
+    name = (getattr(found, "common_name", None) or getattr(found, "name", None)) if found else None
+    if name and ", " in name:  # "Congo, The Democratic Republic of the" -> "The Democratic ... Congo"
+        head, tail = name.split(", ", 1)
+        name = f"{tail} {head}"
+    name = name or EXTRA_NAMES.get(code)
     return f"{code} {name}" if name else code
 
 
@@ -155,8 +160,8 @@ th{{background:#f7fafc}}
 <h1>News digest {esc(day)}</h1>
 <p class="sub">{len(about)} countries, {sum(1 for _ in top)} most-syndicated stories shown.
 Stories are counted on a day when one of their copies was fetched that day.</p>
-{_img("countries_by_day", charts["countries_by_day"], "Stories per country per day")}
 {_img("countries", charts["countries"], "Stories by country, new vs continuing")}
+{_img("countries_by_day", charts["countries_by_day"], "Stories per country per day")}
 <h2>Countries the stories are about</h2>
 <table id="countries"><tr><th>country</th><th>stories</th><th>new</th><th>continuing</th>
 <th>copies</th><th>outlets</th><th>top story</th></tr>{country_rows}</table>
