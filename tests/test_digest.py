@@ -71,6 +71,20 @@ def test_asset_uri_is_the_articles_table_under_the_data_root(tmp_path, monkeypat
     assert DEFAULT_DATA_URL == Settings().data_url
 
 
+@pytest.mark.parametrize("table", ["stories", "digest_country_daily"])
+def test_digest_tables_are_documented_column_by_column_in_order(table):
+    import re
+
+    from conftest import REPO
+    from newsingest.digest import digest_schema
+    from newsingest.stories import STORIES
+
+    section = (REPO / "README.md").read_text().split(f"### `{table}/`", 1)[1].split("\n### ", 1)[0]
+    first_cells = re.findall(r"^\| ((?:`[a-z0-9_]+`(?:,| /)? ?)+)\|", section, flags=re.M)
+    documented = [name for cell in first_cells for name in re.findall(r"`([a-z0-9_]+)`", cell)]
+    assert documented == (STORIES if table == "stories" else digest_schema()).names
+
+
 def test_published_anything_only_for_story_data():
     assert published_anything({"stories": 3, "copies": 5})
     assert published_anything({"stories": 0, "copies_joined_existing": 1})
