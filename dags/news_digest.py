@@ -16,7 +16,9 @@ from airflow.sdk import Asset, Param, dag, get_current_context, task
 
 from newsingest.digest import articles_asset_uri
 
-ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())  # same as news_ingest's
+# The same Asset as news_ingest's (whose publish task refers to it by name); declared
+# here with its URI, which registers it.
+ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())
 
 
 def _days(context) -> list[str]:

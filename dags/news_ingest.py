@@ -14,9 +14,13 @@ from datetime import datetime, timedelta
 from airflow.sdk import Asset, Param, dag, get_current_context, task
 
 # -- news_articles Asset (digest branch): a real URI under NEWS_DATA_URL ------------
-from newsingest.digest import articles_asset_uri  # noqa: E402 - light, no pyarrow
+from newsingest.digest import articles_asset_uri  # light: no pyarrow
 
 ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())
+# publish names it by reference: its URI follows NEWS_DATA_URL, and a concrete outlet
+# whose URI differs from the registered one (a changed data root) would fail the task
+# as "inactive"; the reference goes to the active asset of that name.
+ARTICLES_OUTLET = Asset.ref(name=ARTICLES_ASSET.name)
 # -- end of the digest branch's Asset block ------------------------------------------
 SCHEDULE = os.environ.get("NEWS_SCHEDULE", "*/30 * * * *")
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30),
@@ -92,7 +96,7 @@ def news_ingest():
         geo_stage(_ctx(), refs)
         return refs
 
-    @task(outlets=[ARTICLES_ASSET])
+    @task(outlets=[ARTICLES_OUTLET])
     def publish(refs: list[str]) -> dict:
         from newsingest.pipeline import publish as publish_run
 

@@ -153,7 +153,7 @@ def glob(data, table: str) -> str:
 def test_digest_dag_numbers_agree_with_articles_and_copies(runs):
     data, day = runs["data"], runs["day"]
     assert [r.state for r in runs["ingest"]] == ["success", "success"] and runs["digest"].state == "success"
-    con = duckdb.connect()
+    con = duckdb.connect()  # closed at the end: results left open block other work on it
     # stories: one row per article, copy counts and outlets from copies across every run
     mismatch = con.execute(f"""
         WITH c AS (SELECT cluster_id, count(DISTINCT copy_id) AS n, count(DISTINCT publisher) AS o
@@ -187,6 +187,7 @@ def test_digest_dag_numbers_agree_with_articles_and_copies(runs):
     top = con.execute(f"SELECT title FROM {glob(data, 'stories')} ORDER BY outlet_count DESC, copy_count DESC, title "
                   "LIMIT 1").fetchone()[0]
     assert html.escape(top) in (folder / "index.html").read_text()
+    con.close()
 
 
 def test_asset_event_only_for_runs_that_published(runs):
@@ -194,8 +195,10 @@ def test_asset_event_only_for_runs_that_published(runs):
     assert first["publish"] == "success" and second["publish"] == "skipped"  # unchanged feeds: nothing new
     assert second["events"] == [] and len(first["events"]) == 1
     event = first["events"][0]
-    assert event["uri"] == f"file://{runs['data']}/articles"  # dag.test() parsed the files with NEWS_DATA_URL
+    assert event["uri"] == f"file://{runs['data']}/articles"  # the Asset's URI is under NEWS_DATA_URL
     assert event["extra"]["date"] == runs["day"] and event["extra"]["stories"] > 40
+    digest_assets = [a.uri for a in runs["dags"]["news_digest"].timetable.asset_condition.objects]
+    assert digest_assets == [f"file://{runs['data']}/articles"]
 
 
 def test_example_script_runs_on_the_demo_digest(runs):
@@ -209,6 +212,7 @@ def test_example_script_runs_on_the_demo_digest(runs):
     assert out.returncode == 0, out.stderr
     assert f"== countries, {runs['day']}" in out.stdout
     assert "stories whose copy_count disagrees with copies: 0" in out.stdout
-    top = duckdb.execute(f"SELECT title FROM {glob(runs['data'], 'stories')} "
-                         "ORDER BY outlet_count DESC, copy_count DESC LIMIT 1").fetchone()[0]
+    with duckdb.connect() as con:  # not the shared default connection
+        top = con.execute(f"SELECT title FROM {glob(runs['data'], 'stories')} "
+                          "ORDER BY outlet_count DESC, copy_count DESC LIMIT 1").fetchall()[0][0]
     assert top in out.stdout
