@@ -50,6 +50,7 @@ stop() {
   for pid in "${PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   echo "   stopped"
+  exit 0
 }
 trap stop INT TERM EXIT
 
@@ -89,3 +90,4 @@ cat <<MSG
 MSG
 wait -n "${PIDS[@]}" || true
 echo "a process exited: see .demo/*.log"
+exit 1
