@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 UV_PIN := uv==0.13.10
 REQS   := -r requirements.txt -r requirements-dev.txt
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench clean ui
 
 install: $(STAMP)
 
@@ -28,6 +28,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 
 run: $(STAMP)
 	bash scripts/run-demo.sh
+
+ui: $(STAMP)
+	bash scripts/run-ui.sh
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

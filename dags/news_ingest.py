@@ -18,7 +18,15 @@ from airflow.sdk.exceptions import AirflowFailException
 from newsingest.config import check_schedule
 from newsingest.errors import ConfigError
 
-ARTICLES_ASSET = Asset(name="news_articles", uri="file:///newsingest/articles")
+# -- news_articles Asset (digest branch): a real URI under NEWS_DATA_URL ------------
+from newsingest.digest import articles_asset_uri  # light: no pyarrow
+
+ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())
+# publish names it by reference: its URI follows NEWS_DATA_URL, and a concrete outlet
+# whose URI differs from the registered one (a changed data root) would fail the task
+# as "inactive"; the reference goes to the active asset of that name.
+ARTICLES_OUTLET = Asset.ref(name=ARTICLES_ASSET.name)
+# -- end of the digest branch's Asset block ------------------------------------------
 # Checked when the file is parsed: a bad value is an import error naming NEWS_SCHEDULE.
 SCHEDULE = check_schedule(os.environ.get("NEWS_SCHEDULE"))
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30),
@@ -133,14 +141,24 @@ def news_ingest():
             geo_stage(ctx, refs)
         return refs
 
-    @task(outlets=[ARTICLES_ASSET])
+    @task(outlets=[ARTICLES_OUTLET])
     @fail_fast
     def publish(refs: list[str]) -> dict:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        from newsingest.digest import published_anything
         from newsingest.pipeline import publish as publish_run
 
         ctx = _ctx()
         with _stage(ctx, "publish"):
-            return publish_run(ctx, refs)
+            counts = publish_run(ctx, refs)
+        # No Asset event when the run published nothing (a skipped task emits none);
+        # otherwise the event carries the day for news_digest.
+        if not published_anything(counts):
+            raise AirflowSkipException(f"nothing published, no news_articles event: {counts}")
+        get_current_context()["outlet_events"][ARTICLES_ASSET].extra = {
+            "date": counts["date"], "run_id": counts["run_id"], "stories": counts["stories"]}
+        return counts
 
     groups = plan()
     extracted = extract.expand(ref=fetch.expand(ref=poll.expand(group=groups)))

@@ -37,4 +37,12 @@ fi
 echo "   done in $(( $(date +%s) - START )) s"
 kill "$WEB" 2>/dev/null; wait "$WEB" 2>/dev/null || true
 trap - EXIT
+
+# -- digest (news_digest is Asset-scheduled; `dags test` does not trigger it, so run it here)
+DAY=$(date -u +%Y-%m-%d)
+echo "== running the DAG news_digest for $DAY (log in .demo/digest.log)"
+if ! "$BIN/airflow" dags test news_digest -c "{\"date\": \"$DAY\"}" >"$ROOT/.demo/digest.log" 2>&1; then
+  tail -n 60 "$ROOT/.demo/digest.log"; echo "digest run failed: see .demo/digest.log"; exit 1
+fi
+echo "   digest page: $NEWS_DATA_URL/digest/date=$DAY/index.html (make ui serves it at /news-digest/$DAY)"
 "$BIN/python" -m newsingest.summary "$NEWS_DATA_URL"

@@ -42,16 +42,90 @@ def test_feed_health_report_ranks_failing_feeds_first(tmp_path):
     assert feed_health(str(tmp_path / "empty")) == []
 
 
-def test_plugin_serves_json_and_html(tmp_path):
-    from fastapi.testclient import TestClient
+def write_backoff(root: str, days: int = 3) -> None:
+    """A feed fails with HTTP 500 on day 1 and backs off after; one poll file per day."""
+    store = Store(root)
+    for i in range(days):
+        run = f"scheduled__day{i}"
+        at = T0 + timedelta(days=i)
+        failing = {"status": "error", "http_status": 500, "error_kind": "http_status",
+                   "error": "HTTP 500 Internal Server Error from https://b.example/rss"} if i == 1 else \
+            {"status": "skipped_backoff", "error": f"backing off until {at + timedelta(hours=6)}"} if i > 1 else \
+            {"status": "ok", "http_status": 200, "entries": 5}
+        rows = [
+            {"run_id": run, "feed_id": "good", "url": "https://a.example/rss", "publisher": "A",
+             "polled_at": at, "status": "ok", "http_status": 200, "entries": 10 + i, "new_entries": 2},
+            {"run_id": run, "feed_id": "broken", "url": "https://b.example/rss", "publisher": "B",
+             "polled_at": at, "consecutive_failures": 1 if i >= 1 else 0,
+             "next_poll_at": at + timedelta(hours=6) if i >= 1 else None, **failing},
+        ]
+        store.publish("feed_polls", f"2026-11-{20 + i}", run_key(run), [("", to_table(FEED_POLLS, rows))])
 
-    write_polls(str(tmp_path))
+
+def test_backoff_shows_the_error_that_caused_it(tmp_path):
+    write_backoff(str(tmp_path))
+    broken, good = feed_health(str(tmp_path))
+    assert broken["last_status"] == "skipped_backoff" and broken["last_error"].startswith("backing off")
+    assert broken["error_kind"] == "http_status" and "HTTP 500" in broken["error"]
+    assert broken["error_at"] == T0 + timedelta(days=1) and broken["success_rate"] == 0.5
+    assert [h["status"] for h in broken["history"]] == ["ok", "error", "skipped_backoff"]
+    assert good["error"] is None and [h["entries"] for h in good["history"]] == [10, 11, 12]
+    # the cause lies before the polls read: it is looked up further back
+    only_last = feed_health(str(tmp_path), window=1)
+    assert only_last[0]["polls"] == 1 and "HTTP 500" in only_last[0]["error"]
+
+
+def test_reads_only_the_newest_partitions(tmp_path):
+    write_backoff(str(tmp_path), days=3)
+    old = tmp_path / "feed_polls" / "date=2026-11-01"
+    old.mkdir()
+    (old / "part-ancient.parquet").write_bytes(b"not parquet at all")  # reading it would raise
+    report = feed_health(str(tmp_path), window=2)
+    assert [r["feed_id"] for r in report] == ["broken", "good"] and report[1]["polls"] == 2
+    try:
+        feed_health(str(tmp_path), window=10)
+    except Exception as exc:  # noqa: BLE001 - a window reaching the bad file does read it
+        assert "parquet" in str(exc).lower() or "magic" in str(exc).lower()
+    else:
+        raise AssertionError("a window of 10 polls should have read the oldest file")
+
+
+def load_plugin():
     spec = importlib.util.spec_from_file_location("feed_health_plugin", REPO / "plugins" / "feed_health.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    assert module.FeedHealthPlugin.fastapi_apps[0]["url_prefix"] == "/feed-health"
+    return module
+
+
+def airflow_token() -> str:
+    """A UI token signed by the deployment's auth manager (Simple auth manager here)."""
+    from airflow.api_fastapi.app import create_auth_manager
+    from airflow.api_fastapi.auth.managers.simple.user import SimpleAuthManagerUser
+
+    manager = create_auth_manager()
+    manager.init()
+    return manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
+
+
+def test_plugin_requires_airflow_login_and_shows_the_real_error(tmp_path, airflow_db):
+    from fastapi.testclient import TestClient
+
+    write_backoff(str(tmp_path))
+    module = load_plugin()
+    assert [a["url_prefix"] for a in module.FeedHealthPlugin.fastapi_apps] == ["/feed-health", "/news-digest"]
+    assert {v["href"] for v in module.FeedHealthPlugin.external_views} == {"/feed-health/", "/news-digest/"}
     client = TestClient(module.create_app(str(tmp_path)))
+    assert client.get("/feeds").status_code == 401
+    token = airflow_token()
+    page = client.get("/", headers={"accept": "text/html"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/auth/login?next=")
+    client.cookies.set("_token", token + "x")
+    assert client.get("/feeds").status_code == 403
+    client.cookies.set("_token", token)  # what the UI's login sets
     feeds = client.get("/feeds").json()
     assert [f["feed_id"] for f in feeds] == ["broken", "good"]
     page = client.get("/")
-    assert page.status_code == 200 and "<td>broken</td>" in page.text and "HTTP 500" in page.text
+    assert page.status_code == 200 and 'data-feed="broken"' in page.text
+    assert "HTTP 500 Internal Server Error" in page.text and "backing off" in page.text
+    bearer = TestClient(module.create_app(str(tmp_path)))  # API clients: Authorization header
+    assert bearer.get("/feeds", headers={"Authorization": f"Bearer {token}"}).status_code == 200

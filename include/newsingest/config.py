@@ -206,6 +206,11 @@ def _env_json_object(env: Mapping[str, str], name: str) -> dict[str, Any]:
     return value
 
 
+def storage_options_from_env(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """``NEWS_STORAGE_OPTIONS`` alone (for readers such as the digest and feed health)."""
+    return _env_json_object(os.environ if env is None else env, "NEWS_STORAGE_OPTIONS")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Runtime settings; build with :meth:`from_env`. See the README's table.
