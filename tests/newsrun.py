@@ -8,31 +8,13 @@ share one set of runs.
 
 from __future__ import annotations
 
-import os
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 from conftest import REPO
+from support_env import news_env
 
 _RUNS: dict = {}
-
-
-@contextmanager
-def news_env(registry: Path, data: Path):
-    """The NEWS_* settings of a demo run (restored afterwards)."""
-    values = {"NEWS_FEEDS": str(registry), "NEWS_DATA_URL": str(data),
-              "NEWS_ALLOW_PRIVATE_NETWORKS": "1", "NEWS_HOST_INTERVAL": "0.02"}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def dags() -> dict:

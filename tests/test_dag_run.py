@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from support_http import LoopbackServer, Reply
 
 from conftest import REPO
+from support_env import env_vars as env
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
@@ -30,20 +30,6 @@ def feed_body(base: str) -> bytes:
             b"<link>" + base.encode() + b"/</link><item><title>Port strike ends</title>"
             b"<link>" + base.encode() + b"/story</link><guid>wire-1</guid>"
             b"<pubDate>Tue, 24 Nov 2026 06:00:00 GMT</pubDate></item></channel></rss>")
-
-
-@contextmanager
-def env(**values: str):
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")

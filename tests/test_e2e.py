@@ -9,8 +9,6 @@ feeds add no article rows.
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,29 +17,13 @@ import pyarrow.dataset as ds
 import pytest
 
 from conftest import REPO
+from support_env import news_env
 from support_http import Reply
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 
 COMMENT_FORM = ["Please enter your comment!", "Please enter your name here",
                 "You have entered an incorrect email address!", "Leave a Reply", "LEAVE A REPLY"]
-
-
-@contextmanager
-def news_env(registry: Path, data: Path):
-    """The NEWS_* settings of a demo run (restored afterwards)."""
-    values = {"NEWS_FEEDS": str(registry), "NEWS_DATA_URL": str(data),
-              "NEWS_ALLOW_PRIVATE_NETWORKS": "1", "NEWS_HOST_INTERVAL": "0.02"}
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def table(data: Path, name: str) -> list[dict]:
