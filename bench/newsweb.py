@@ -248,8 +248,13 @@ class LoadWeb:
         return self
 
     def stop(self) -> None:
+        # shutdown() waits up to one poll interval per server: ask them all at once.
+        stoppers = [threading.Thread(target=srv.shutdown, daemon=True) for srv in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join(timeout=5)
         for srv in self._servers:
-            srv.shutdown()
             srv.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
