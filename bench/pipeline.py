@@ -1,0 +1,335 @@
+"""End-to-end throughput: the real ``news_ingest`` DAG through Airflow over a large loopback web.
+
+    .venv/bin/python bench/pipeline.py                     # 2,000 pages, 200 hosts, 40 feeds
+    .venv/bin/python bench/pipeline.py --pages 5000 --feeds 50
+    .venv/bin/python bench/pipeline.py --executor          # LocalExecutor, parallelism 2
+
+It builds the web of ``bench/newsweb.py`` (every publisher on its own 127.0.0.1 port, pages
+of about 60 KB in the demo web's templates, 15% of stories syndicated to a second host),
+migrates a fresh SQLite Airflow database in a work directory, and runs
+``airflow dags test news_ingest`` in a subprocess twice: the first run ingests every page,
+the second only the new entries (``--new`` share of the pages, added to every feed in
+between). By default the tasks run one after another inside that process (``dags test``);
+``--executor`` passes ``--use-executor`` with ``LocalExecutor`` and ``--parallelism``
+worker processes.
+
+Politeness is set so the web answers as fast as it can, and stated in the output:
+``NEWS_HOST_INTERVAL=0``, ``NEWS_PER_HOST_CONCURRENCY=4``, ``NEWS_FETCH_WORKERS=16``,
+``NEWS_ALLOW_PRIVATE_NETWORKS=1``, ``NEWS_MAX_ENTRIES_PER_FEED`` at least the entries of
+the largest feed. Per task, a listener plugin (``bench/pipeline_probe.py``, loaded only from
+the bench's own plugins folder) records wall and CPU seconds of the task's callable and
+the peak RSS reached during it; the metadata database gives each task instance's duration
+as Airflow saw it. Printed per run: articles (pages ingested) per second of the whole
+``airflow dags test`` and projected per day, the same for the tasks' own work only, wall
+and CPU per stage, peak memory per stage, Airflow's overhead (the process's wall minus
+the tasks' callables), the web's own CPU, and the load average. Checks: every page of the
+run is ingested and the syndicated copies are found as duplicates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from newsweb import LoadWeb  # noqa: E402
+
+from newsingest.store import Store  # noqa: E402
+from newsingest.summary import read_table  # noqa: E402
+
+STAGES = ("plan", "poll", "fetch", "extract", "dedup", "tag_countries", "publish")
+DAY = 86_400
+
+
+def politeness(args: argparse.Namespace, web: LoadWeb) -> dict[str, str]:
+    """The NEWS_* settings of the bench: nothing in the fetcher waits on purpose."""
+    largest_feed = max(Counter(web.feed_of(p) for p in web.pages).values())
+    return {
+        "NEWS_ALLOW_PRIVATE_NETWORKS": "1",
+        "NEWS_HOST_INTERVAL": "0",
+        "NEWS_PER_HOST_CONCURRENCY": str(args.per_host),
+        "NEWS_FETCH_WORKERS": str(args.fetch_workers),
+        "NEWS_MAX_ENTRIES_PER_FEED": str(max(200, 2 * largest_feed)),
+        "NEWS_FEED_GROUP_SIZE": str(args.group_size),
+    }
+
+
+def airflow_env(work: Path, args: argparse.Namespace) -> dict[str, str]:
+    plugins = work / "plugins"
+    plugins.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(__file__).with_name("pipeline_probe.py"), plugins / "pipeline_probe.py")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWS_"))}
+    env.update({
+        "AIRFLOW_HOME": str(work / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__PARALLELISM": str(args.parallelism),
+        "NEWS_DATA_URL": str(work / "data"),
+        "NEWS_FEEDS": str(work / "feeds.yaml"),
+        "NEWS_BENCH_PROBE": str(work / "probe.jsonl"),
+    })
+    if args.executor:
+        port = free_port()
+        env.update({
+            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(64),
+            "AIRFLOW__API__SECRET_KEY": secrets.token_urlsafe(32),
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(port),
+            "AIRFLOW__API__WORKERS": "1",
+            "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        })
+    return env
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def api_server(env: dict[str, str], work: Path):
+    """The api-server LocalExecutor's task processes report to (Airflow 3's execution API)."""
+    log = open(work / "api-server.log", "wb")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "airflow"), "api-server"], env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        health = env["AIRFLOW__API__BASE_URL"] + "/api/v2/monitor/health"
+        deadline = time.monotonic() + 240
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"api-server exited ({proc.returncode}): see {work / 'api-server.log'}")
+            try:
+                with urllib.request.urlopen(health, timeout=2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("api-server did not answer within 240 s") from None
+                time.sleep(1)
+        yield proc
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_dag(env: dict[str, str], work: Path, label: str, executor: bool) -> dict:
+    """One ``airflow dags test news_ingest`` in a subprocess: wall, CPU, load, exit code."""
+    cmd = [str(ROOT / ".venv" / "bin" / "airflow"), "dags", "test", "news_ingest"]
+    if executor:
+        cmd.append("--use-executor")
+    log = work / f"dag-{label}.log"
+    load_before = os.getloadavg()[0]
+    cpu0, web0, t0, wall0 = children_cpu(), time.process_time(), time.time(), time.perf_counter()
+    with open(log, "wb") as out:
+        code = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
+    wall = time.perf_counter() - wall0
+    return {"label": label, "code": code, "wall_s": wall, "cpu_s": children_cpu() - cpu0,
+            "web_cpu_s": time.process_time() - web0, "started": t0, "log": str(log),
+            "load": (load_before, os.getloadavg()[0])}
+
+
+def probe_rows(work: Path, since: float) -> list[dict]:
+    path = work / "probe.jsonl"
+    if not path.exists():
+        return []
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+    return [r for r in rows if r["end"] >= since]
+
+
+def db_durations(work: Path, run_id: str) -> dict[str, float]:
+    """Sum of task-instance durations per task, as Airflow's metadata DB has them."""
+    con = sqlite3.connect(work / "airflow" / "airflow.db")
+    try:
+        rows = con.execute("SELECT task_id, duration FROM task_instance WHERE run_id = ?",
+                           (run_id,)).fetchall()
+    finally:
+        con.close()
+    out: dict[str, float] = defaultdict(float)
+    for task_id, duration in rows:
+        out[task_id] += duration or 0.0
+    return dict(out)
+
+
+def outcomes(work: Path, run_id: str) -> dict[str, int]:
+    store = Store(str(work / "data"))
+    copies = read_table(store, "copies", ["run_id", "outcome", "http_status"])
+    articles = read_table(store, "articles", ["run_id"])
+    counts: Counter = Counter()
+    for row in copies.to_pylist() if copies is not None else []:
+        if row["run_id"] == run_id:
+            counts["copies"] += 1
+            counts[row["outcome"]] += 1
+    counts["articles_rows"] = sum(1 for r in (articles.to_pylist() if articles is not None else [])
+                                  if r["run_id"] == run_id)
+    return dict(counts)
+
+
+def report(run: dict, rows: list[dict], db: dict[str, float], counts: dict[str, int],
+           expected: dict[str, int], parallel: int) -> dict:
+    ingested = sum(v for k, v in counts.items() if k in ("story", "duplicate", "joined_existing"))
+    work_wall = sum(r["wall_s"] for r in rows)
+    print(f"\n== run {run['label']}: {run['run_id']}  (exit {run['code']}, log {run['log']})")
+    print(f"load average 1 min: {run['load'][0]:.1f} before, {run['load'][1]:.1f} after")
+    print(f"pages expected {expected['pages']} (stories {expected['stories']}, syndicated copies "
+          f"{expected['syndicated_copies']}); copies rows {counts.get('copies', 0)}, ingested "
+          f"{ingested} (story {counts.get('story', 0)}, duplicate {counts.get('duplicate', 0)}, "
+          f"joined_existing {counts.get('joined_existing', 0)}, fetch_error "
+          f"{counts.get('fetch_error', 0)}, no_text {counts.get('no_text', 0)}), "
+          f"articles rows {counts.get('articles_rows', 0)}")
+    rate = ingested / run["wall_s"] if run["wall_s"] else 0.0
+    print(f"whole run: {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU (Airflow processes), "
+          f"web {run['web_cpu_s']:.1f} s CPU -> {rate:.2f} articles/s, {rate * DAY:,.0f}/day")
+    print(f"{'stage':14s} {'tasks':>5s} {'wall s':>8s} {'CPU s':>8s} {'TI dur s':>9s} "
+          f"{'ms/article':>10s} {'peak RSS MB':>11s}")
+    by_stage: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        by_stage[r["task_id"]].append(r)
+    stages = {}
+    for stage in STAGES:
+        sr = by_stage.get(stage, [])
+        wall, cpu = sum(r["wall_s"] for r in sr), sum(r["cpu_s"] for r in sr)
+        peak = max((r["peak_rss_mb"] for r in sr), default=0.0)
+        per = 1000 * wall / ingested if ingested else math.nan
+        stages[stage] = {"tasks": len(sr), "wall_s": wall, "cpu_s": cpu, "ti_s": db.get(stage, 0.0),
+                         "peak_rss_mb": peak}
+        print(f"{stage:14s} {len(sr):5d} {wall:8.2f} {cpu:8.2f} {db.get(stage, 0.0):9.2f} "
+              f"{per:10.1f} {peak:11.0f}")
+    ti_total = sum(db.values())
+    print(f"{'tasks total':14s} {len(rows):5d} {work_wall:8.2f} {sum(r['cpu_s'] for r in rows):8.2f} "
+          f"{ti_total:9.2f}")
+    overhead = run["wall_s"] - work_wall / parallel
+    work_rate = ingested / (work_wall / parallel) if work_wall else 0.0
+    print(f"Airflow overhead: {overhead:.1f} s of {run['wall_s']:.1f} s wall "
+          f"({100 * overhead / run['wall_s']:.0f}%: process start, DAG parse, DB, XCom, task "
+          f"start-up{'; tasks counted / parallelism' if parallel > 1 else ''}); task instances "
+          f"as Airflow timed them: {ti_total:.1f} s, of which outside the callables "
+          f"{ti_total - work_wall:.1f} s")
+    print(f"tasks' work only: {work_rate:.2f} articles/s, {work_rate * DAY:,.0f}/day")
+    return {**run, "ingested": ingested, "counts": counts, "expected": expected,
+            "articles_per_s": rate, "articles_per_day": rate * DAY, "stages": stages,
+            "overhead_s": overhead, "work_articles_per_s": work_rate}
+
+
+def latest_run_id(work: Path, since: float) -> str:
+    rows = probe_rows(work, since)
+    if rows:
+        return rows[-1]["run_id"]
+    con = sqlite3.connect(work / "airflow" / "airflow.db")
+    try:
+        return con.execute("SELECT run_id FROM dag_run ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000, help="article pages of the first run")
+    parser.add_argument("--hosts", type=int, default=200, help="publisher hosts (loopback ports)")
+    parser.add_argument("--feeds", type=int, default=40, help="feeds in the registry")
+    parser.add_argument("--new", type=float, default=0.1,
+                        help="second run: new pages as a share of --pages (0: no second run)")
+    parser.add_argument("--page-kb", type=int, default=60, help="article page weight in KB")
+    parser.add_argument("--group-size", type=int, default=5, help="NEWS_FEED_GROUP_SIZE")
+    parser.add_argument("--per-host", type=int, default=4, help="NEWS_PER_HOST_CONCURRENCY")
+    parser.add_argument("--fetch-workers", type=int, default=16, help="NEWS_FETCH_WORKERS")
+    parser.add_argument("--executor", action="store_true",
+                        help="LocalExecutor (dags test --use-executor) instead of in-process tasks")
+    parser.add_argument("--parallelism", type=int, default=2, help="LocalExecutor worker slots")
+    parser.add_argument("--workdir", help="work directory (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--json", help="also write the figures as JSON here")
+    args = parser.parse_args(argv)
+
+    work = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    env = airflow_env(work, args)
+    parallel = args.parallelism if args.executor else 1
+    results = []
+    try:
+        t = time.perf_counter()
+        migrate = subprocess.run([str(ROOT / ".venv" / "bin" / "airflow"), "db", "migrate"], env=env,
+                                 capture_output=True, text=True, check=False)
+        if migrate.returncode:
+            print(migrate.stdout[-3000:], migrate.stderr[-3000:], file=sys.stderr)
+            return 1
+        print(f"airflow db migrate: {time.perf_counter() - t:.1f} s (not counted)")
+        t = time.process_time()
+        with contextlib.ExitStack() as stack:
+            if args.executor:
+                stack.enter_context(api_server(env, work))
+            web = stack.enter_context(LoadWeb(args.pages, args.hosts, args.feeds, page_kb=args.page_kb))
+            print(f"web: {args.hosts} hosts, {args.feeds} feeds, {web.expected(1)['pages']} pages "
+                  f"(median {web.page_bytes() / 1024:.0f} KB), built in {time.process_time() - t:.1f} s CPU")
+            settings = politeness(args, web)
+            env.update(settings)
+            print("settings: " + " ".join(f"{k}={v}" for k, v in settings.items()) +
+                  f"; mode: {'LocalExecutor, parallelism ' + str(args.parallelism) if args.executor else 'airflow dags test (tasks in-process, one at a time)'}")
+            web.write_registry(work / "feeds.yaml")
+            editions = [("first", 1)] + ([("new-only", 2)] if args.new > 0 else [])
+            for label, edition in editions:
+                if edition > 1:
+                    web.next_edition(max(1, round(args.pages * args.new)))
+                    env["NEWS_MAX_ENTRIES_PER_FEED"] = politeness(args, web)["NEWS_MAX_ENTRIES_PER_FEED"]
+                run = run_dag(env, work, label, args.executor)
+                rows = probe_rows(work, run["started"])
+                run["run_id"] = latest_run_id(work, run["started"])
+                counts = outcomes(work, run["run_id"])
+                results.append(report(run, rows, db_durations(work, run["run_id"]), counts,
+                                      web.expected(edition), parallel))
+                if run["code"]:
+                    print(f"the DAG run failed: see {run['log']}", file=sys.stderr)
+                    return 1
+        failed = [r["label"] for r in results if r["ingested"] != r["expected"]["pages"]]
+        dup_found = results[0]["counts"].get("duplicate", 0) if results else 0
+        print(f"\ncheck: every page ingested in {'every run' if not failed else 'no: ' + ', '.join(failed)}; "
+              f"first run: {dup_found} duplicates found for {results[0]['expected']['syndicated_copies']} "
+              f"syndicated copies")
+        if len(results) > 1:
+            print(f"median articles/s over the runs: "
+                  f"{statistics.median(r['articles_per_s'] for r in results):.2f}")
+        if args.json:
+            Path(args.json).write_text(json.dumps({"args": vars(args), "settings": settings,
+                                                   "runs": results}, indent=2), "utf-8")
+        return 0 if not failed else 2
+    finally:
+        if not args.keep and not args.workdir:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            print(f"work directory kept: {work}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
