@@ -84,6 +84,7 @@ def usage(forkserver, web, tmp_path_factory) -> dict[str, int]:  # noqa: F811
     for i, point in enumerate(["stage.poll.end", "stage.fetch.end", "stage.geo.end", "publish.staged"]):
         (base / f"m{i}").mkdir()
         r = Runner(forkserver, web, base / f"m{i}")
+        r.env["NEWS_LOCK_TTL"] = "60"   # as in the cells: no heartbeat writes
         with tmpfs(r.data, ROOMY):
             code, _ = r.run(A, fault=f"kill@{point}")
             assert code == -9, f"{point} never reached"
