@@ -16,6 +16,7 @@ makes a run's files visible all together, once, is :mod:`newsingest.commit`.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import posixpath
@@ -39,6 +40,22 @@ def run_key(run_id: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9]+", "-", run_id).strip("-")[:60]
     digest = hashlib.sha1(run_id.encode()).hexdigest()[:8]
     return f"{slug}-{digest}"
+
+
+# Errors of the storage itself, raised by a write or close without a file name.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EIO})
+
+
+@contextmanager
+def _naming(final: str) -> Iterator[None]:
+    """Re-raise a storage error (a full disk, a read-only root) of writing a file
+    naming that file (its final name, not the hidden temporary one)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in _WRITE_ERRNOS:
+            raise
+        raise OSError(exc.errno, exc.strerror, final) from exc
 
 
 class Store:
@@ -65,7 +82,7 @@ class Store:
         self.fs.makedirs(directory, exist_ok=True)
         tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
         try:
-            with self.fs.open(tmp, "wb") as fh:
+            with _naming(final), self.fs.open(tmp, "wb") as fh:
                 half = len(data) // 2
                 fh.write(data[:half])
                 faults.point(f"write-mid:{relpath}")
@@ -145,7 +162,8 @@ class Store:
         self.fs.makedirs(directory, exist_ok=True)
         tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
         try:
-            with self.fs.open(tmp, "wb") as fh, pq.ParquetWriter(fh, schema, compression="zstd") as writer:
+            with _naming(final), self.fs.open(tmp, "wb") as fh, \
+                    pq.ParquetWriter(fh, schema, compression="zstd") as writer:
                 yield writer
             self.fs.mv(tmp, final)
         finally:
