@@ -8,7 +8,6 @@ from ``NEWS_*`` environment variables (see the README) and the run's params.
 
 from __future__ import annotations
 
-import functools
 import os
 from datetime import datetime, timedelta
 
@@ -18,30 +17,19 @@ from airflow.sdk.exceptions import AirflowFailException
 from newsingest.config import check_schedule
 from newsingest.errors import ConfigError
 
-# -- news_articles Asset (digest branch): a real URI under NEWS_DATA_URL ------------
 from newsingest.digest import articles_asset_uri  # light: no pyarrow
+
+# The news_articles Asset has a real URI under NEWS_DATA_URL (news_digest is scheduled on it).
 
 ARTICLES_ASSET = Asset(name="news_articles", uri=articles_asset_uri())
 # publish names it by reference: its URI follows NEWS_DATA_URL, and a concrete outlet
 # whose URI differs from the registered one (a changed data root) would fail the task
 # as "inactive"; the reference goes to the active asset of that name.
 ARTICLES_OUTLET = Asset.ref(name=ARTICLES_ASSET.name)
-# -- end of the digest branch's Asset block ------------------------------------------
 # Checked when the file is parsed: a bad value is an import error naming NEWS_SCHEDULE.
 SCHEDULE = check_schedule(os.environ.get("NEWS_SCHEDULE"))
 RETRIES = {"retries": 2, "retry_delay": timedelta(seconds=30),
            "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=10)}
-
-
-def fail_fast(fn):
-    """Configuration errors fail the task at once: a retry cannot fix a bad setting."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            raise AirflowFailException(f"configuration error (not retried): {exc}") from exc
-    return wrapper
 
 
 def _ctx():
@@ -53,11 +41,22 @@ def _ctx():
     return RunContext(run_id=dag_run.run_id, run_date=moment.strftime("%Y-%m-%d"))
 
 
-def _stage(ctx, name: str, hold: bool = True):
-    """The data root's lease held (renewed) while a task works; see newsingest.lease."""
-    from newsingest.lease import stage
+def _run(stage: str, step: str, *args, hold: bool = True, **kwargs):
+    """Call ``newsingest.pipeline.<step>(ctx, *args)`` as one stage of the run.
 
-    return stage(ctx.store, ctx.run_id, name, hold=hold)
+    The data root's lease is held (renewed) meanwhile (see newsingest.lease; ``plan``
+    takes it itself), and a configuration error fails the task at once: a retry cannot
+    fix a bad setting.
+    """
+    from newsingest import pipeline
+    from newsingest.lease import stage as lease_stage
+
+    try:
+        ctx = _ctx()
+        with lease_stage(ctx.store, ctx.run_id, stage, hold=hold):
+            return getattr(pipeline, step)(ctx, *args, **kwargs)
+    except ConfigError as exc:
+        raise AirflowFailException(f"configuration error (not retried): {exc}") from exc
 
 
 @dag(
@@ -81,77 +80,45 @@ def _stage(ctx, name: str, hold: bool = True):
 )
 def news_ingest():
     @task
-    @fail_fast
     def plan() -> list[dict]:
         """Check every setting and the registry once; hand each group its feeds."""
         from airflow.sdk.configuration import conf
 
-        from newsingest.pipeline import plan as plan_groups
-
         params = get_current_context()["params"]
-        ctx = _ctx()
-        with _stage(ctx, "plan", hold=False):
-            return plan_groups(ctx, params.get("feed_ids") or None, params.get("group_size") or None,
-                               max_groups=conf.getint("core", "max_map_length", fallback=1024))
+        return _run("plan", "plan", params.get("feed_ids") or None, params.get("group_size") or None,
+                    max_groups=conf.getint("core", "max_map_length", fallback=1024), hold=False)
 
     @task
-    @fail_fast
     def poll(group: dict) -> str:
-        from newsingest.pipeline import poll_group
-
-        ctx = _ctx()
-        with _stage(ctx, "poll"):
-            return poll_group(ctx, group, force=bool(get_current_context()["params"].get("force")))
+        return _run("poll", "poll_group", group,
+                    force=bool(get_current_context()["params"].get("force")))
 
     @task
-    @fail_fast
     def fetch(ref: str) -> str:
-        from newsingest.pipeline import fetch_group
-
-        ctx = _ctx()
-        with _stage(ctx, "fetch"):
-            return fetch_group(ctx, ref)
+        return _run("fetch", "fetch_group", ref)
 
     @task
-    @fail_fast
     def extract(ref: str) -> str:
-        from newsingest.pipeline import extract_group
-
-        ctx = _ctx()
-        with _stage(ctx, "extract"):
-            return extract_group(ctx, ref)
+        return _run("extract", "extract_group", ref)
 
     @task
-    @fail_fast
     def dedup(refs: list[str]) -> list[str]:
-        from newsingest.pipeline import dedup_stage
-
-        refs, ctx = list(refs), _ctx()
-        with _stage(ctx, "dedup"):
-            dedup_stage(ctx, refs)
+        refs = list(refs)
+        _run("dedup", "dedup_stage", refs)
         return refs
 
     @task
-    @fail_fast
     def tag_countries(refs: list[str]) -> list[str]:
-        from newsingest.pipeline import geo_stage
-
-        ctx = _ctx()
-        with _stage(ctx, "geo"):
-            geo_stage(ctx, refs)
+        _run("geo", "geo_stage", refs)
         return refs
 
     @task(outlets=[ARTICLES_OUTLET])
-    @fail_fast
     def publish(refs: list[str]) -> dict:
         from airflow.sdk.exceptions import AirflowSkipException
 
         from newsingest.digest import published_anything
-        from newsingest.pipeline import publish as publish_run
 
-        ctx = _ctx()
-        with _stage(ctx, "publish"):
-            counts = publish_run(ctx, refs)
+        counts = _run("publish", "publish", refs)
         # No Asset event when the run published nothing (a skipped task emits none);
         # otherwise the event carries the day for news_digest.
         if not published_anything(counts):
