@@ -63,14 +63,37 @@ def test_recovery_rolls_a_committed_run_forward_and_never_an_uncommitted_one(tmp
     assert values(tmp_path) == [1]
 
 
-def test_sweep_removes_temporary_files_but_not_data(tmp_path):
-    store = Store(str(tmp_path))
+class ListingStore(Store):
+    """A real local store that records which directories it lists."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__(root)
+        self.listed: list[str] = []
+
+    def listdir(self, relpath: str) -> list[str]:
+        self.listed.append(relpath)
+        return super().listdir(relpath)
+
+    def find(self, relpath: str = "") -> list[str]:
+        self.listed.append(relpath + "/**")
+        return super().find(relpath)
+
+
+def test_sweep_removes_temporary_files_and_staging_but_not_data(tmp_path):
+    store = ListingStore(str(tmp_path))
     store.write_bytes("state/feeds.json", b"{}")
+    store.write_bytes("_commits/000000000001-r.json", b"{}")
+    store.write_bytes("_staging/r/attempt.json", b"{}")
     (tmp_path / "state" / ".tmp-abc").write_bytes(b"half")
-    (tmp_path / "t" / "date=2026-11-24").mkdir(parents=True)
-    (tmp_path / "t" / "date=2026-11-24" / ".tmp-def").write_bytes(b"half")
-    assert sorted(commit.sweep(store)) == ["state/.tmp-abc", "t/date=2026-11-24/.tmp-def"]
-    assert store.find() == ["state/feeds.json"]
+    (tmp_path / "_commits" / ".tmp-def").write_bytes(b"half")
+    for day in range(30):   # a year of partitions would be listed by a walk of the root
+        (tmp_path / "t" / f"date=2026-11-{day + 1:02d}").mkdir(parents=True)
+    assert sorted(commit.sweep(store)) == ["_commits/.tmp-def", "_staging/r", "state/.tmp-abc"]
+    assert store.find() == ["_commits/000000000001-r.json", "state/feeds.json"]
+    assert not (tmp_path / "_staging").exists()      # emptied: removed too
+    store.listed.clear()
+    commit.sweep(store)
+    assert sorted(store.listed) == ["_commits", "_staging", "state"]   # never the tables
 
 
 def test_lease_second_writer_fails_naming_the_holder_and_a_dead_one_is_taken_over(tmp_path, monkeypatch):

@@ -15,6 +15,15 @@ it is idempotent, so whoever comes next (a retry of ``publish``, or the next run
 Tables only ever receive committed files, under names of their run, so a plain
 ``read_parquet('<root>/articles/**/*.parquet')`` never sees a row twice or an
 uncommitted row. The log is written only by the lease holder (:mod:`newsingest.lease`).
+
+The log stays small: after a commit, once more than ``COMPACT_AT`` records exist, all
+but the newest ``KEEP_RECORDS`` are folded into one *checkpoint*
+(``_commits/checkpoint-<seq>.json``: per run key, its last commit's seq, run id, attempt,
+time and summary), which is all that deciding "did this run commit, and was it
+superseded?" needs; recovery needs only the newest record, which is never folded.
+Compaction writes the new checkpoint first (atomically), then deletes the folded
+records, then older checkpoints: a crash at any step leaves records and checkpoints
+that say the same thing, and the next compaction finishes the job.
 """
 
 from __future__ import annotations
@@ -33,7 +42,11 @@ from newsingest.store import TMP_PREFIX, Store
 log = logging.getLogger(__name__)
 COMMITS = "_commits"
 STAGING = "_staging"
+STATE = "state"
 ATTEMPT = "attempt.json"
+CHECKPOINT = "checkpoint-"
+KEEP_RECORDS = 10   # newest commit records kept as they are (recovery needs only the last)
+COMPACT_AT = 20     # fold the older ones into the checkpoint once this many records exist
 
 
 class StorageError(NewsIngestError):
@@ -60,19 +73,49 @@ class Record:
     def summary(self) -> dict[str, Any]:
         return self.doc.get("summary") or {}
 
+    @property
+    def folded(self) -> bool:
+        """Read from the checkpoint: its file list is no longer known."""
+        return bool(self.doc.get("folded"))
+
 
 def staging_dir(key: str) -> str:
     return f"{STAGING}/{key}"
 
 
-def _names(store: Store) -> list[tuple[int, str]]:
-    out = []
+def _listing(store: Store) -> tuple[list[tuple[int, str]], list[int]]:
+    """(records as (seq, key), checkpoint seqs), both oldest first: one listing of the log."""
+    records, checkpoints = [], []
     for name in store.listdir(COMMITS):
         stem, dot, ext = name.partition(".")
+        if ext != "json" or not dot:
+            continue
+        if stem.startswith(CHECKPOINT) and stem[len(CHECKPOINT):].isdigit():
+            checkpoints.append(int(stem[len(CHECKPOINT):]))
+            continue
         seq, _, key = stem.partition("-")
-        if ext == "json" and dot and seq.isdigit() and key:
-            out.append((int(seq), key))
-    return sorted(out)
+        if seq.isdigit() and key:
+            records.append((int(seq), key))
+    return sorted(records), sorted(checkpoints)
+
+
+def _names(store: Store) -> list[tuple[int, str]]:
+    return _listing(store)[0]
+
+
+def _checkpoint_rel(seq: int) -> str:
+    return f"{COMMITS}/{CHECKPOINT}{seq:012d}.json"
+
+
+def _load_checkpoint(store: Store, checkpoints: list[int]) -> dict[str, Any]:
+    """The newest checkpoint ({"seq", "runs": {key: entry}}), empty when there is none."""
+    if not checkpoints:
+        return {"seq": 0, "runs": {}}
+    raw = store.read_bytes(_checkpoint_rel(checkpoints[-1]))
+    if raw is None:
+        raise StorageError(f"commit checkpoint {store.path(_checkpoint_rel(checkpoints[-1]))} "
+                           "vanished while being read")
+    return json.loads(raw)
 
 
 def _load(store: Store, seq: int, key: str) -> Record:
@@ -90,9 +133,16 @@ def latest(store: Store) -> Record | None:
 
 
 def latest_for(store: Store, key: str) -> Record | None:
-    """The last commit of run ``key``."""
-    mine = [n for n in _names(store) if n[1] == key]
-    return _load(store, *mine[-1]) if mine else None
+    """The last commit of run ``key`` (from the checkpoint when its record was folded:
+    then without its file list)."""
+    records, checkpoints = _listing(store)
+    mine = [n for n in records if n[1] == key]
+    if mine:
+        return _load(store, *mine[-1])
+    entry = _load_checkpoint(store, checkpoints)["runs"].get(key)
+    if entry is None:
+        return None
+    return Record(entry["seq"], key, {**entry, "key": key, "files": [], "remove": [], "folded": True})
 
 
 def current_attempt(store: Store, key: str) -> str | None:
@@ -112,8 +162,8 @@ def commit(store: Store, run_id: str, key: str, attempt: str,
     prior = latest_for(store, key)
     finals = {dst for _, dst in files}
     remove = sorted({dst for _, dst in (prior.doc["files"] if prior else [])} - finals)
-    names = _names(store)
-    seq = names[-1][0] + 1 if names else 1
+    records, checkpoints = _listing(store)
+    seq = max([records[-1][0] if records else 0, checkpoints[-1] if checkpoints else 0]) + 1
     doc = {"version": 1, "seq": seq, "run_id": run_id, "key": key, "attempt": attempt,
            "committed_at": datetime.now(timezone.utc).isoformat(),
            "files": [list(f) for f in files], "remove": remove, "summary": summary}
@@ -121,6 +171,7 @@ def commit(store: Store, run_id: str, key: str, attempt: str,
     store.write_bytes(record.rel, json.dumps(doc, sort_keys=True, default=str).encode())
     faults.point("publish.committed")
     apply(store, record)
+    compact(store)
     return record
 
 
@@ -138,9 +189,11 @@ def apply(store: Store, record: Record) -> None:
                                    f"{store.path(src)} nor its target {store.path(dst)} exists")
     for rel in record.doc.get("remove", []):
         store.remove(rel)
+        store.prune(posixpath.dirname(rel))   # a partition whose only file this was
     faults.point("publish.applied")
     if current_attempt(store, key) == record.attempt:
         store.remove_tree(staging_dir(key))
+        store.prune(STAGING)
 
 
 def recover(store: Store) -> Record | None:
@@ -151,17 +204,65 @@ def recover(store: Store) -> Record | None:
     return last
 
 
+def compact(store: Store, keep: int | None = None, at: int | None = None) -> int:
+    """Fold all but the newest ``keep`` records into the checkpoint once more than ``at``
+    records exist (see the module docstring); returns how many were folded. Call under
+    the lease. Safe to interrupt anywhere and to repeat."""
+    keep = KEEP_RECORDS if keep is None else keep
+    at = COMPACT_AT if at is None else at
+    if keep < 1:
+        raise ValueError("compact: keep at least the newest record (recovery needs it)")
+    records, checkpoints = _listing(store)
+    if len(records) <= at:
+        for old in checkpoints[:-1]:   # left by a compaction interrupted at its last step
+            store.remove(_checkpoint_rel(old))
+        return 0
+    fold = records[:-keep]
+    doc = _load_checkpoint(store, checkpoints)
+    runs = dict(doc.get("runs") or {})
+    for seq, key in fold:
+        if seq <= doc.get("seq", 0) and key in runs and runs[key]["seq"] >= seq:
+            continue   # folded before (a compaction interrupted after its checkpoint)
+        record = _load(store, seq, key)
+        if key not in runs or runs[key]["seq"] < seq:
+            runs[key] = {"seq": seq, "run_id": record.doc.get("run_id"), "attempt": record.attempt,
+                         "committed_at": record.doc.get("committed_at"), "summary": record.summary}
+    upto = max(fold[-1][0], doc.get("seq", 0))
+    if upto not in checkpoints:
+        store.write_bytes(_checkpoint_rel(upto), json.dumps(
+            {"version": 1, "seq": upto, "runs": runs}, sort_keys=True, default=str).encode())
+    faults.point("compact.checkpointed")
+    for seq, key in fold:
+        store.remove(f"{COMMITS}/{seq:012d}-{key}.json")
+        faults.point(f"compact.folded:{seq}")
+    for old in checkpoints:
+        if old < upto:
+            store.remove(_checkpoint_rel(old))
+    faults.point("compact.done")
+    log.info("commit log: folded %d records (up to commit %d) into %s", len(fold), upto,
+             store.path(_checkpoint_rel(upto)))
+    return len(fold)
+
+
 def sweep(store: Store) -> list[str]:
     """Remove every run's staging (nothing in it is committed once :func:`recover` ran:
-    uncommitted runs are rolled back) and stray ``.tmp-*`` files. Call under the lease."""
+    uncommitted runs are rolled back) and stray ``.tmp-*`` files of interrupted writes.
+    Call under the lease.
+
+    Lists only the directories a run writes into with temporary files: ``_staging/``,
+    ``_commits/`` and ``state/`` (table files only ever arrive by a rename from the
+    staging, never as temporary files; a tool writing tables directly with
+    :meth:`Store.publish` removes its temporary file itself unless killed)."""
     removed = []
     for name in store.listdir(STAGING):
         removed.append(f"{STAGING}/{name}")
         store.remove_tree(f"{STAGING}/{name}")
-    for rel in store.find():
-        if posixpath.basename(rel).startswith(TMP_PREFIX) and not rel.startswith("_lock/"):
-            store.remove(rel)
-            removed.append(rel)
+    store.prune(STAGING)
+    for directory in (COMMITS, STATE):
+        for name in store.listdir(directory):
+            if name.startswith(TMP_PREFIX):
+                store.remove(f"{directory}/{name}")
+                removed.append(f"{directory}/{name}")
     if removed:
         log.warning("swept %d leftovers of interrupted runs: %s", len(removed), ", ".join(removed[:10]))
     return removed

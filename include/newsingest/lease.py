@@ -131,9 +131,11 @@ class Lease:
         self.store.write_bytes(self.rel, json.dumps(self._doc(active)).encode())
 
     def release(self) -> None:
+        """Give the lease back; ``_lock/`` goes too when no other candidate is in it."""
         with _guard:
             _released.add(self.name)
             self.store.remove(self.rel)
+            self.store.prune(LOCK_DIR)
 
 
 def _candidates(store: Store) -> list[tuple[str, dict]]:

@@ -6,12 +6,19 @@ Layout under the root::
     copies/ feed_polls/ raw_pages/                          same layout (raw_pages: one file per group)
     state/                                                  feed state, dedup index, site templates
     _staging/<run_key>/                                     a run's intermediate files (removed at the end)
-    _commits/ _lock/                                        the commit log and the writer's lease
+    _commits/                                               the commit log (newest records + one checkpoint)
+    _lock/                                                  the writer's lease (only while a run works)
 
 Every file is written to a hidden temporary name in its final directory and then
 renamed, so readers never see a half-written file. Files are named after the run,
 so re-running a run replaces its files and two runs never write the same file. What
 makes a run's files visible all together, once, is :mod:`newsingest.commit`.
+
+On a local filesystem, directories left empty (``_staging/``, ``_lock/``, a partition
+whose only file a re-run replaced) are removed with :meth:`Store.prune`; object stores
+have no directories. A writer whose directory is pruned between creating it and
+creating its file creates it again (:meth:`Store._open_new`), so pruning never races a
+concurrent writer.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import io
+import os
 import posixpath
 import re
 import uuid
@@ -33,6 +41,7 @@ from newsingest import faults
 from newsingest.schema import PARTITION_KEY
 
 TMP_PREFIX = ".tmp-"
+_DIR_RETRIES = 10  # a directory pruned under a writer is made again this many times
 
 
 def run_key(run_id: str) -> str:
@@ -58,6 +67,11 @@ def _naming(final: str) -> Iterator[None]:
         raise OSError(exc.errno, exc.strerror, final) from exc
 
 
+def _is_local(fs: Any) -> bool:
+    protocol = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocol or "local" in protocol
+
+
 class Store:
     """A data root (local path or any fsspec URL) with atomic writes.
 
@@ -75,14 +89,28 @@ class Store:
         return posixpath.join(self.root, *parts)
 
     # -- raw files -----------------------------------------------------------------
+    def _open_new(self, directory: str, name: str, mode: str = "wb") -> Any:
+        """Open a new file ``name`` in ``directory``, making the directory first (again if
+        a concurrent :meth:`prune` removed it in between)."""
+        for attempt in range(_DIR_RETRIES):
+            try:
+                self.fs.makedirs(directory, exist_ok=True)
+                return self.fs.open(posixpath.join(directory, name), mode)
+            except (FileNotFoundError, FileExistsError):
+                # makedirs saw the directory made and then pruned (EEXIST, then gone), or
+                # it was pruned before the open: make it again
+                if attempt == _DIR_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
+
     def write_bytes(self, relpath: str, data: bytes) -> str:
         """Write ``data`` atomically (temp file in the same directory, then rename)."""
         final = self.path(relpath)
         directory = posixpath.dirname(final)
-        self.fs.makedirs(directory, exist_ok=True)
-        tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
+        name = f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = posixpath.join(directory, name)
         try:
-            with _naming(final), self.fs.open(tmp, "wb") as fh:
+            with _naming(final), self._open_new(directory, name) as fh:
                 half = len(data) // 2
                 fh.write(data[:half])
                 faults.point(f"write-mid:{relpath}")
@@ -108,8 +136,14 @@ class Store:
     def move(self, src: str, dst: str) -> None:
         """Rename ``src`` to ``dst`` (both relative), replacing ``dst``."""
         final = self.path(dst)
-        self.fs.makedirs(posixpath.dirname(final), exist_ok=True)
-        self.fs.mv(self.path(src), final)
+        for attempt in range(_DIR_RETRIES):
+            try:
+                self.fs.makedirs(posixpath.dirname(final), exist_ok=True)
+                self.fs.mv(self.path(src), final)
+                return
+            except (FileNotFoundError, FileExistsError):   # pruned meanwhile (see _open_new)
+                if attempt == _DIR_RETRIES - 1 or not self.fs.exists(self.path(src)):
+                    raise
 
     def remove(self, relpath: str) -> None:
         """Remove one file, if present."""
@@ -135,6 +169,25 @@ class Store:
             return []
         return sorted(p[len(prefix):] if p.startswith(prefix) else p for p in found)
 
+    def prune(self, relpath: str) -> list[str]:
+        """Remove the directory ``relpath`` if it is empty, then each parent left empty,
+        up to (not including) the root; returns what was removed. Local filesystems only
+        (object stores have no directories). ``rmdir`` removes only an empty directory,
+        atomically, so a file a concurrent writer put there is never lost; a writer
+        that made the directory just before it went makes it again (:meth:`_open_new`)."""
+        if not _is_local(self.fs):
+            return []
+        removed = []
+        parts = [p for p in relpath.strip("/").split("/") if p]
+        while parts:
+            try:
+                os.rmdir(self.path(*parts))
+            except OSError:   # not empty (or already gone, or not ours to remove): stop here
+                break
+            removed.append("/".join(parts))
+            parts.pop()
+        return removed
+
     def remove_tree(self, relpath: str) -> None:
         """Remove a directory and everything under it, if present."""
         target = self.path(relpath)
@@ -159,10 +212,10 @@ class Store:
         """Write a Parquet file in row groups (bounded memory), made visible atomically."""
         final = self.path(relpath)
         directory = posixpath.dirname(final)
-        self.fs.makedirs(directory, exist_ok=True)
-        tmp = posixpath.join(directory, f"{TMP_PREFIX}{uuid.uuid4().hex}")
+        name = f"{TMP_PREFIX}{uuid.uuid4().hex}"
+        tmp = posixpath.join(directory, name)
         try:
-            with _naming(final), self.fs.open(tmp, "wb") as fh, \
+            with _naming(final), self._open_new(directory, name) as fh, \
                     pq.ParquetWriter(fh, schema, compression="zstd") as writer:
                 yield writer
             self.fs.mv(tmp, final)
