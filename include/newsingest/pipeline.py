@@ -32,7 +32,8 @@ from newsingest import __version__, commit, faults, lease
 from newsingest.config import FeedSpec, Settings, load_registry
 from newsingest.errors import ConfigError
 from newsingest.schema import ARTICLES, COPIES, FEED_POLLS, RAW_PAGES, SCHEMA_VERSION, TS, to_table
-from newsingest.state import DEDUP_INDEX, FEEDS_STATE, MAX_FETCH_ATTEMPTS, SITE_TEMPLATES, FeedStates
+from newsingest.state import (DEDUP_INDEX, FEEDS_STATE, MAX_FETCH_ATTEMPTS, SITE_TEMPLATES, FeedStates,
+                              drop_removed_feeds, registry_ids, save_registry_ids)
 from newsingest.store import Store, run_key
 
 log = logging.getLogger(__name__)
@@ -149,6 +150,7 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
 
     check_data_root(ctx.settings)  # a worker-local data root under Celery fails here, not later
     feeds = load_registry(ctx.settings.feeds_path)
+    registered = [f.id for f in feeds]
     if feed_ids:
         known = {f.id for f in feeds}
         unknown = sorted(set(feed_ids) - known)
@@ -161,6 +163,7 @@ def plan(ctx: RunContext, feed_ids: Sequence[str] | None = None,
         feeds = [f for f in feeds if f.id in wanted]
     if not prepare_root(ctx):
         return []  # an older run, already committed and superseded: nothing to redo
+    save_registry_ids(ctx.store, ctx.staging, registered)  # publish drops removed feeds' pending
     size = group_size or ctx.settings.feed_group_size
     groups = _group_by_host(feeds, size)
     if max_groups and len(groups) > max_groups:
@@ -577,7 +580,10 @@ def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str
     if outage:  # circuit breaker: a network outage must not push every feed into backoff
         log.warning("%d of %d feeds failed: keeping previous feed states", failed, len(poll_rows))
         poll_states = {}
-    pending = dict(before.pending)
+    pending, gone = drop_removed_feeds(before.pending, registry_ids(store, ctx.staging))
+    if gone:
+        log.warning("dropped %d pending pages of feeds no longer in the registry: %s",
+                    sum(gone.values()), ", ".join(f"{f} ({n})" for f, n in sorted(gone.items())))
     settled = set(refetched)
     by_copy = {r["copy_id"]: r for r in extracted}
     for c in copies:
@@ -618,7 +624,8 @@ def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str
         "run_id": ctx.run_id, "date": date, "feeds_polled": len(poll_rows), "feeds_failed": failed,
         "circuit_open": outage, "pages_fetched": sum(1 for c in copies if c["http_status"] == 200),
         "stories": len(articles), "copies": len(copies), "copies_refetched": len(refetched),
-        "pages_pending": len(pending), **{f"copies_{k}": v for k, v in outcomes.items()},
+        "pages_pending": len(pending), "pages_pending_dropped": sum(gone.values()),
+        **{f"copies_{k}": v for k, v in outcomes.items()},
     }
     return files, summary
 

@@ -7,6 +7,10 @@ runs, up to ``MAX_FETCH_ATTEMPTS`` runs, even while their feed is unchanged. It 
 keeps the snapshot from before the last committed run, so re-running that run starts
 from the same state as its first attempt (idempotent re-runs). The file is replaced
 only through a run's commit (:mod:`newsingest.commit`).
+
+Pending entries of a feed that left the registry are dropped by the next run
+(:func:`drop_removed_feeds`): ``plan`` records the registry's feed ids in the run's
+staging (:func:`save_registry_ids`), ``publish`` drops the rest and counts them.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from newsingest.store import Store
+
+REGISTRY_IDS = "registry_ids.json"   # in a run's staging: the feed ids of the registry at plan
 
 FEEDS_STATE = "state/feeds.json"
 DEDUP_INDEX = "state/dedup_index.bin"
@@ -79,3 +85,31 @@ class FeedStates:
         """Persist directly as the state after ``run_id`` (tools, tests; runs commit theirs
         through :mod:`newsingest.commit`)."""
         store.write_bytes(FEEDS_STATE, self.to_bytes(run_id, before))
+
+
+def save_registry_ids(store: Store, staging: str, feed_ids: list[str]) -> None:
+    """Record the registry's feed ids (all of them, not only the run's) for ``publish``."""
+    store.write_bytes(f"{staging}/{REGISTRY_IDS}", json.dumps(sorted(set(feed_ids))).encode())
+
+
+def registry_ids(store: Store, staging: str) -> set[str] | None:
+    """The feed ids ``plan`` recorded, or None (a run staged by an older version)."""
+    raw = store.read_bytes(f"{staging}/{REGISTRY_IDS}")
+    return set(json.loads(raw)) if raw is not None else None
+
+
+def drop_removed_feeds(pending: dict[str, dict[str, Any]], feed_ids: set[str] | None
+                       ) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """``pending`` without the entries of feeds not in ``feed_ids`` (None: keep all), and
+    how many were dropped per removed feed."""
+    if feed_ids is None:
+        return dict(pending), {}
+    kept: dict[str, dict[str, Any]] = {}
+    dropped: dict[str, int] = {}
+    for copy_id, item in pending.items():
+        feed = (item.get("entry") or {}).get("feed_id")
+        if feed in feed_ids:
+            kept[copy_id] = item
+        else:
+            dropped[str(feed)] = dropped.get(str(feed), 0) + 1
+    return kept, dropped
