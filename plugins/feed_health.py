@@ -8,10 +8,16 @@ Mounted by the api-server:
 - ``/news-digest/`` (the days) and ``/news-digest/<YYYY-MM-DD>`` (the day's page written
   by the ``news_digest`` DAG, ``newsingest.charts``).
 
-Both are linked from the UI's navigation. Every route requires the same login as the
-UI: the JWT the UI keeps in its ``_token`` cookie, or an ``Authorization: Bearer`` token
-from ``POST /auth/token``; a browser without one is sent to the login page. Data come
-from ``NEWS_DATA_URL``.
+In the UI they are one entry, *News ingest* (Plugins menu), framed at
+``/plugin/newsingest/``. Airflow 3.3 mirrors the framed page's own path into the address
+bar under the entry's route (``/plugin/<url_route><framed path>``, for deep links and
+reloads), so the route names the plugin and the mounts name the pages:
+``/plugin/newsingest/feed-health/`` and ``/plugin/newsingest/news-digest/2026-11-24``
+(a route named after a page would read ``/plugin/feed-health/feed-health/``). Each page
+links to the other in its header. Every route requires the same login as the UI: the
+JWT the UI keeps in its ``_token`` cookie, or an ``Authorization: Bearer`` token from
+``POST /auth/token``; a browser without one is sent to the login page. Data come from
+``NEWS_DATA_URL``.
 """
 
 from __future__ import annotations
@@ -27,6 +33,9 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+URL_ROUTE = "newsingest"   # the UI entry's route: /plugin/newsingest/<page path>
+# (mount prefix, title): the pages, each a FastAPI app mounted by the api-server
+PAGES = (("/feed-health", "Feed health"), ("/news-digest", "News digest"))
 STATUS_LABEL = {"ok": ("ok", "ok"), "not_modified": ("not modified", "ok"),
                 "error": ("error", "bad"), "skipped_backoff": ("backing off", "warn")}
 STYLE = """
@@ -39,7 +48,16 @@ th{background:#f7fafc;position:sticky;top:0}
 .ok{background:#c6f6d5;color:#22543d} .warn{background:#feebc8;color:#7b341e} .bad{background:#fed7d7;color:#822727}
 .err{color:#822727;font-size:.85rem;max-width:28rem;word-break:break-word} .kind{font-family:monospace;font-weight:600}
 .muted{color:#718096;font-size:.8rem} svg{display:block}
+.pages{font-size:.9rem;margin-bottom:.6rem} .pages a{margin-right:1rem} .pages b{margin-right:1rem}
 """
+
+
+def pages_header(current: str) -> str:
+    """Links between the plugin's pages (absolute: the same inside the UI's frame and alone)."""
+    links = "".join(f"<b>{html.escape(title)}</b>" if prefix == current
+                    else f'<a href="{prefix}/">{html.escape(title)}</a>' for prefix, title in PAGES)
+    return f'<nav class="pages">{links}</nav>'
+
 
 
 def _data_url(data_url: str | None) -> str:
@@ -134,7 +152,7 @@ def health_page(report: list[dict[str, Any]], now: datetime | None = None) -> st
     failing = sum(r["consecutive_failures"] > 0 for r in report)
     rows = "".join(feed_row(r, now) for r in report) or '<tr><td colspan="7">No polls published yet.</td></tr>'
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Feed health</title>'
-            f'<style>{STYLE}</style></head><body><h1>Feed health</h1>'
+            f'<style>{STYLE}</style></head><body>{pages_header("/feed-health")}<h1>Feed health</h1>'
             f'<p class="sub">{len(report)} feeds, {failing} failing. Worst first; the last '
             f'{max((r["polls"] for r in report), default=0)} polls per feed. '
             f'<a href="feeds">JSON</a></p>'
@@ -182,7 +200,7 @@ def create_digest_app(data_url: str | None = None) -> FastAPI:
 
         items = "".join(f'<li><a href="{d}">{d}</a></li>' for d in digest_days(store()))
         return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>News digest</title>"
-                f"<style>{STYLE}</style></head><body><h1>News digest</h1>"
+                f"<style>{STYLE}</style></head><body>{pages_header('/news-digest')}<h1>News digest</h1>"
                 f"<ul id=days>{items or '<li>No digest yet: news_digest runs after news_ingest publishes.</li>'}"
                 f"</ul></body></html>")
 
@@ -201,10 +219,9 @@ def create_digest_app(data_url: str | None = None) -> FastAPI:
 class FeedHealthPlugin(AirflowPlugin):
     name = "newsingest_feed_health"
     fastapi_apps = [
-        {"app": create_app(), "url_prefix": "/feed-health", "name": "Feed health"},
-        {"app": create_digest_app(), "url_prefix": "/news-digest", "name": "News digest"},
+        {"app": create_app(), "url_prefix": PAGES[0][0], "name": PAGES[0][1]},
+        {"app": create_digest_app(), "url_prefix": PAGES[1][0], "name": PAGES[1][1]},
     ]
     external_views = [
-        {"name": "Feed health", "href": "/feed-health/", "destination": "nav", "url_route": "feed-health"},
-        {"name": "News digest", "href": "/news-digest/", "destination": "nav", "url_route": "news-digest"},
+        {"name": "News ingest", "href": f"{PAGES[0][0]}/", "destination": "nav", "url_route": URL_ROUTE},
     ]

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import re
+import secrets
+import warnings
 from datetime import datetime, timedelta, timezone
+
+import pytest
 
 from conftest import REPO
 from newsingest.health import feed_health
@@ -97,6 +102,28 @@ def load_plugin():
     return module
 
 
+@pytest.fixture
+def jwt_secret(monkeypatch):
+    """A deployment's signing secret of a proper length (64 random bytes, as
+    ``scripts/make-env.sh`` makes): without one, Airflow generates a 16-byte key and PyJWT
+    warns that it is too short for HS512. Signer and validator are cached per process:
+    rebuilt with this secret, and again afterwards."""
+    from airflow.api_fastapi.auth.managers.base_auth_manager import BaseAuthManager
+
+    def clear() -> None:
+        BaseAuthManager._get_token_signer.__func__.cache_clear()
+        BaseAuthManager._get_token_validator.__func__.cache_clear()
+
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", secrets.token_urlsafe(64))
+    clear()
+    with warnings.catch_warnings():
+        from jwt.warnings import InsecureKeyLengthWarning
+
+        warnings.simplefilter("error", InsecureKeyLengthWarning)   # a short key fails the test
+        yield
+    clear()
+
+
 def airflow_token() -> str:
     """A UI token signed by the deployment's auth manager (Simple auth manager here)."""
     from airflow.api_fastapi.app import create_auth_manager
@@ -107,13 +134,11 @@ def airflow_token() -> str:
     return manager.generate_jwt(SimpleAuthManagerUser(username="admin", role="admin"))
 
 
-def test_plugin_requires_airflow_login_and_shows_the_real_error(tmp_path, airflow_db):
+def test_plugin_requires_airflow_login_and_shows_the_real_error(tmp_path, airflow_db, jwt_secret):
     from fastapi.testclient import TestClient
 
     write_backoff(str(tmp_path))
     module = load_plugin()
-    assert [a["url_prefix"] for a in module.FeedHealthPlugin.fastapi_apps] == ["/feed-health", "/news-digest"]
-    assert {v["href"] for v in module.FeedHealthPlugin.external_views} == {"/feed-health/", "/news-digest/"}
     client = TestClient(module.create_app(str(tmp_path)))
     assert client.get("/feeds").status_code == 401
     token = airflow_token()
@@ -129,3 +154,53 @@ def test_plugin_requires_airflow_login_and_shows_the_real_error(tmp_path, airflo
     assert "HTTP 500 Internal Server Error" in page.text and "backing off" in page.text
     bearer = TestClient(module.create_app(str(tmp_path)))  # API clients: Authorization header
     assert bearer.get("/feeds", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def ui_address(url_route: str, framed_path: str) -> str:
+    """The address bar of Airflow 3.3's UI while it frames ``framed_path`` for a nav entry:
+    ``/plugin/<url_route>`` followed by the framed page's own path (its iframe URL sync,
+    ``useIframeUrlSync``: ``basePath + pathname``; the reverse on a reload)."""
+    return f"/plugin/{url_route}{framed_path}"
+
+
+def test_plugin_pages_have_clean_addresses_inside_the_ui(tmp_path, airflow_db, jwt_secret, monkeypatch):
+    """The api-server mounts each FastAPI app at its ``url_prefix``; the UI frames the nav
+    entry's ``href``. No address repeats a path segment (the old entry read
+    ``/plugin/feed-health/feed-health/``), each page links to the other, a deep link
+    loads the same page, and everything still needs the login."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    write_backoff(str(tmp_path))
+    monkeypatch.setenv("NEWS_DATA_URL", str(tmp_path))
+    module = load_plugin()
+    plugin = module.FeedHealthPlugin
+    api_server = FastAPI()
+    for sub in plugin.fastapi_apps:       # what airflow.api_fastapi.app.init_plugins does
+        api_server.mount(sub["url_prefix"], sub["app"])
+    client = TestClient(api_server)
+    routes = [v["url_route"] for v in plugin.external_views]
+    assert len(set(routes)) == len(routes) and all(v["destination"] == "nav" for v in plugin.external_views)
+
+    assert client.get(plugin.external_views[0]["href"], headers={"accept": "text/html"},
+                      follow_redirects=False).status_code == 303          # to the login page
+    client.cookies.set("_token", airflow_token())
+    addresses = {}
+    for view in plugin.external_views:
+        page = client.get(view["href"])
+        assert page.status_code == 200, page.text
+        addresses[view["url_route"]] = ui_address(view["url_route"], page.url.path)
+        links = re.findall(r'<nav class="pages">(.*?)</nav>', page.text)[0]
+        for href in re.findall(r'href="([^"]+)"', links):       # the other page, in the same frame
+            other = client.get(href)
+            assert other.status_code == 200 and '<nav class="pages">' in other.text
+            addresses[href] = ui_address(view["url_route"], other.url.path)
+    assert addresses == {"newsingest": "/plugin/newsingest/feed-health/",
+                         "/news-digest/": "/plugin/newsingest/news-digest/"}
+    for address in addresses.values():
+        segments = [s for s in address.split("/") if s]
+        assert len(segments) == len(set(segments)), f"{address}: a segment repeats"
+        # a reload: the UI frames the path after /plugin/<route>
+        framed = address[len("/plugin/newsingest"):]
+        assert client.get(framed).status_code == 200
+    assert 'data-feed="broken"' in client.get("/feed-health/").text
