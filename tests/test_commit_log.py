@@ -155,6 +155,20 @@ def test_killed_while_compacting_then_the_next_run_is_consistent(tmp_path, small
     assert not [p for p in tmp_path.rglob(".tmp-*")]
 
 
+def test_a_full_disk_while_compacting_postpones_it_and_keeps_the_commit(tmp_path, small_log, monkeypatch):
+    store = Store(str(tmp_path))
+    expected = commit_runs(store, list(range(5)))
+    monkeypatch.setenv("NEWS_FAULT", "enospc@write-mid:_commits/checkpoint-*")
+    expected.update(commit_runs(store, [5], start=5))     # would compact: the disk is full
+    assert log_files(tmp_path)[1] == [] and len(log_files(tmp_path)[0]) == 6
+    assert commit.latest(store).key == run_key("r5") and values(tmp_path) == list(range(6))
+    monkeypatch.delenv("NEWS_FAULT")
+    expected.update(commit_runs(store, [6], start=6))     # space again: folded now
+    assert len(log_files(tmp_path)[0]) == KEEP and len(log_files(tmp_path)[1]) == 1
+    assert state_of(store, list(expected)) == expected
+    assert not [p for p in tmp_path.rglob(".tmp-*")]
+
+
 def test_a_checkpoint_entry_has_what_rerun_detection_needs(tmp_path, small_log):
     store = Store(str(tmp_path))
     commit_runs(store, list(range(6)))
