@@ -36,7 +36,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check dags include tests bench
+	$(BIN)/ruff check dags include plugins tests bench examples scripts
 	$(BIN)/ruff check dags --select AIR
 
 bench: $(STAMP)
