@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from newsingest.gazetteer import get_gazetteer
 from newsingest.geo import tag_countries
+from newsingest.geo_lead import _lead_bounds
 
 
 @pytest.mark.parametrize("text, code", [
@@ -190,3 +192,64 @@ def test_newfoundland_town_is_canadian() -> None:
     r = tag_countries("Oil field", "ST. JOHN'S, Newfoundland, March 9 - Drilling began "
                       "east of St. John's on Monday.")
     assert r.mentioned == ["CA"]
+
+
+def test_lead_ends_with_its_paragraph() -> None:
+    # a line break after the first sentence starts a new paragraph: Sweden, named there
+    # and once more, is not in the lead and not what the story is about
+    text = ("OSLO, May 4 - Norway's central bank raised its key rate by half a point on "
+            "Tuesday.\n    Banks in Sweden had expected a smaller step. Rates in Norway are "
+            "now the highest in the region since Sweden cut its rate last year.")
+    assert _lead_bounds(get_gazetteer(), text) == (83, 83)
+    r = tag_countries("Rate rise", text)
+    assert r.about == ["NO"] and r.mentioned == ["NO", "SE"]
+
+
+def test_hard_wrap_after_a_sentence_keeps_the_lead_going() -> None:
+    text = "OSLO, May 4 - Rates rose. Banks in\nSweden expected it. More followed."
+    first_end, lead_end = _lead_bounds(get_gazetteer(), text)
+    assert text[:first_end].endswith("rose.") and text[:lead_end].endswith("expected it.")
+
+
+@pytest.mark.parametrize("text, about", [
+    # a country named only through its towns and states beside a dateline elsewhere
+    ("TORONTO, May 4 - Four Seasons Hotels said it agreed to buy a hotel in California "
+     "for 90 mln dlrs.\n    The hotel has 228 rooms.", ["CA"]),
+    # ... but without a dateline the place is the scene
+    ("Four Seasons Hotels said it agreed to buy a hotel in California for 90 mln dlrs.",
+     ["US"]),
+    # ... and a country named by name keeps its lead weight
+    ("TORONTO, May 4 - Four Seasons Hotels said it agreed to buy a hotel in the United "
+     "States for 90 mln dlrs.", ["CA", "US"]),
+])
+def test_country_only_through_towns_beside_a_dateline(text: str, about: list[str]) -> None:
+    r = tag_countries("Hotel deal", text)
+    assert r.about == about and set(r.mentioned) >= set(about)
+
+
+@pytest.mark.parametrize("title, text, about, mentioned", [
+    # a country named only in the headline ("VAN DORN"), never below it: a name's word
+    ("VAN DORN CO SETS DIVIDEND", "CLEVELAND, March 6 - Quarterly dividend 27 cts vs 27 "
+     "cts prior, payable May 1.", ["US"], ["US", "TR"]),
+    # the only country of a story, named in its headline, stays its subject
+    ("TURKEY RAISES RATES", "The central bank raised its key rate by five points on "
+     "Thursday.", ["TR"], ["TR"]),
+    # ... and so does a headline country the text names again
+    ("JAPAN TO CUT TARIFFS", "WASHINGTON, May 4 - Japan will cut tariffs on farm goods, "
+     "officials said.", ["US", "JP"], ["US", "JP"]),
+])
+def test_country_only_in_the_headline(title: str, text: str, about: list[str],
+                                      mentioned: list[str]) -> None:
+    r = tag_countries(title, text)
+    assert r.about == about and r.mentioned == mentioned
+
+
+def test_countries_listed_in_the_lead_count_alike() -> None:
+    text = ("GENEVA, May 4 - Health experts called for a campaign against the cattle disease "
+            "in Bangladesh, Bhutan, Nepal and Pakistan, a statement said.\n    Pakistan "
+            "reported 40 new cases last month and Bangladesh 12.")
+    r = tag_countries("Disease campaign", text)
+    assert r.about == ["CH", "BD", "PK", "BT", "NP"]
+    # a list that runs over a hard line wrap is still one list
+    r = tag_countries("Disease campaign", text.replace("Bhutan, Nepal", "Bhutan,\nNepal"))
+    assert set(r.about) == {"CH", "BD", "PK", "BT", "NP"}

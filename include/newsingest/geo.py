@@ -123,7 +123,9 @@ About rule
         score = 4.0 * dateline          (the dateline place resolves to the code)
               + 2.0 * in_title          (a mention in the headline)
               + 1.5 * in_lead           (a mention in the lead: first paragraph, at most
-                                         two sentences, after a "Place." dateline)
+                                         two sentences, after a "Place." dateline; a
+                                         line break right after a sentence ends the
+                                         paragraph, a hard wrap inside one does not)
               + 0.5 * in_first          (a mention in the first sentence of the text)
               + 2.0 * n / n_max         (share of mentions relative to the top code)
               + 0.25 * min(n, 8)        (absolute frequency, capped)
@@ -205,6 +207,19 @@ About rule
     often as any other country is raised to 3.0 too ("Microsoft ... in the U.S." three
     times, Canada once).
 
+    Where a country is named decides which of these weights it gets:
+
+    * a country named only in the headline, never in the text below it, gets no headline
+      weight when the story has a dateline or names another country: the word is part of
+      a name ("VAN DORN CO SETS DIVIDEND", "UNION CARBIDE <UK> SELLS NOTES");
+    * a country referred to only through its towns and states (never by name, alias,
+      demonym or institution) beside a dateline in another country gets no headline or
+      lead weight: the towns are venues and addresses ("TORONTO - ... to buy a hotel in
+      California");
+    * the countries of a list of at least LIST_MIN in the lead ("in Bangladesh, Bhutan,
+      Nepal and Pakistan", also across a hard line wrap) count alike: each escapes the
+      relative cut below like a country named twice.
+
     The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
     "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
 
@@ -243,6 +258,7 @@ from typing import NamedTuple
 
 from newsingest.gazetteer import get_gazetteer
 from newsingest.geo_lead import (
+    _LIST_GAPS,
     _dateline,
     _demote_secondary,
     _lead_bounds,
@@ -256,6 +272,7 @@ from newsingest.geo_match import (
     _END,
     _FIELD,
     _KIND,
+    _PLACE_KINDS,
     _START,
     _SURF,
     _Doc,
@@ -299,6 +316,7 @@ PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
 FREQUENT_MIN = 3         # names that make a country frequent in a story ...
 FREQUENT_CHARS = 600     # ... and at least one name per this many characters (~100 words)
 _NAME_KINDS = frozenset(("name", "alias"))
+LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
@@ -324,6 +342,31 @@ def _table_rows(text: str, mentions: list[list]) -> list[str]:
             if rest[:1].isdigit() and not line.strip():
                 out.extend(c for c in m[_CODES] if c)
     return out
+
+
+def _lead_lists(text: str, lead: list[list], in_lead: set[str]) -> set[str]:
+    """Codes named in a list of at least LIST_MIN countries in the lead ("in Hong Kong,
+    Malaysia, the Philippines and Thailand"): each item counts as much as the others."""
+    out: set[str] = set()
+    run: list[str] = []
+    prev_end = -1
+    for m in lead:
+        if m[_FIELD] != "text":
+            continue
+        codes = [c for c in m[_CODES] if c]
+        gap = text[prev_end:m[_START]]
+        if "\n" in gap:                 # a hard wrap inside the list (wire copy)
+            gap = gap.replace("\n", " ").replace("  ", " ")
+        if run and gap in _LIST_GAPS:
+            run.extend(codes)
+        else:
+            if len(set(run)) >= LIST_MIN:
+                out.update(run)
+            run = codes
+        prev_end = m[_END]
+    if len(set(run)) >= LIST_MIN:
+        out.update(run)
+    return out & in_lead
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -416,6 +459,23 @@ def tag_countries(title: str, text: str) -> CountryTags:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
+    if in_title and (dateline or len(counts) > 1):
+        # a country named only in the headline, never in the story below it ("UNION
+        # CARBIDE <UK> ...", "VAN DORN CO"): a name's word, not the subject
+        in_text = {c for m in mentions if m[_FIELD] == "text" for c in m[_CODES]}
+        if in_text or dateline:
+            for c in list(in_title):
+                if c not in in_text and c not in dateline:
+                    in_title.discard(c)
+    if dateline and len(counts) > 1:
+        # a country referred to only through its towns and regions beside a dateline in
+        # another country ("TORONTO - ... a hotel in California"): a venue, not a subject
+        named = {c for m in mentions if m[_KIND] not in _PLACE_KINDS for c in m[_CODES]}
+        for c in counts:
+            if c not in named and c not in dateline:
+                in_title.discard(c)
+                in_lead.discard(c)
+                in_first.discard(c)
     weighed = counts
     if descriptors:             # descriptors and title venues weigh nothing
         weighed = {c: n - descriptors.get(c, 0) for c, n in counts.items()}
@@ -495,7 +555,10 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # the relative cut applies only to a country with no positional evidence (not in the
     # headline, the lead or the dateline): a second country in the lead is about however
     # strong the dateline and headline make the first
+    # ... and neither to the items of a list in the lead
     placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
+    if len(lead) >= LIST_MIN:
+        placed.update(_lead_lists(text, lead, in_lead))
     placed.update(in_title, dateline, frequent)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))

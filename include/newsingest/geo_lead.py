@@ -151,7 +151,9 @@ _NOT_WRAP_AFTER = frozenset(" \t\n\r")
 
 
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
-    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences).
+    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences;
+    a line break right after a sentence ends the paragraph, a hard wrap inside a sentence
+    does not).
 
     ``begin`` skips a dateline ("Ottawa. Canada and China ..." starts at "Canada").
     """
@@ -183,6 +185,8 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
         ends.append(ms + 1)
         if len(ends) == 2:
             break
+        if "\n" in text[ms + 1:m.end()]:
+            break                       # a line break after a sentence: a paragraph end
     if not ends:
         return limit, limit
     return ends[0], ends[-1]
