@@ -23,6 +23,13 @@ from newsingest.geo_lead import _lead_bounds
     ("REGINA, Sask., April 9 - The company said quarterly profit rose.", "CA"),
     ("WOLLONGONG, NSW, April 9 - The company said quarterly profit rose.", "AU"),
     ("WEST BERLIN, April 9 - The city's senate approved the budget.", "DE"),
+    ("BLUEFIELD, W. Va., April 9 - The company said quarterly profit rose.", "US"),
+    ("OLD TOWN, Me., April 9 - The company said quarterly profit rose.", "US"),
+    ("NORTH DIGHTON, MA., April 9 - The company said quarterly profit rose.", "US"),
+    ("PERTH, WA, April 9 - The company said quarterly profit rose.", "AU"),
+    # umlauts written as two letters, as ASCII wire copy does
+    ("DUESSELDORF, April 9 - The company said quarterly profit rose.", "DE"),
+    ("ZUERICH, April 9 - The company said quarterly profit rose.", "CH"),
 ])
 def test_dateline_shapes(text: str, code: str) -> None:
     assert tag_countries("Rate decision", text).about == [code]
@@ -63,7 +70,13 @@ def test_demonym_in_company_name_is_never_about() -> None:
     r = tag_countries("Bond issue", "LONDON, March 11 - Deutsche Bank Finance NV is issuing "
                       "a 150 mln dlr bond, the lead manager said.")
     assert r.about == ["GB"] and "DE" in r.mentioned
-    # ... while a country's own name in a branch's name stays
+    # ... and so is a country's own name in a company's name ("IBM Australia Credit Ltd"),
+    # also in the capitals headline that repeats it
+    r = tag_countries("IBM AUSTRALIA CREDIT ISSUES EUROBOND", "LONDON, March 27 - IBM "
+                      "Australia Credit Ltd is issuing a 75 mln dlr eurobond, the lead "
+                      "manager said.")
+    assert r.about == ["GB"] and r.mentioned == ["GB", "AU"]
+    # ... while the country named otherwise stays
     r = tag_countries("Sales", "Toyota Deutschland GmbH said sales in Germany rose.")
     assert r.about == ["DE"]
 
@@ -253,3 +266,18 @@ def test_countries_listed_in_the_lead_count_alike() -> None:
     # a list that runs over a hard line wrap is still one list
     r = tag_countries("Disease campaign", text.replace("Bhutan, Nepal", "Bhutan,\nNepal"))
     assert set(r.about) == {"CH", "BD", "PK", "BT", "NP"}
+
+
+def test_umlauts_written_as_two_letters_in_running_text() -> None:
+    r = tag_countries("Sales", "Sales rose in Duesseldorf and fell in Zuerich.")
+    assert r.mentioned == ["DE", "CH"]
+
+
+def test_country_named_very_often_is_about_in_a_long_story() -> None:
+    # Canada is named seven times, never in the lead, in a story far too long for the
+    # one-name-per-600-characters rule: it is one of the story's subjects all the same
+    filler = " The figures were published on Tuesday by the statistics office." * 8
+    text = ("WASHINGTON, May 4 - U.S. housing starts rose 4 pct in April, the Commerce "
+            "Department said." + filler + "".join(
+                f" Exports to Canada rose {k} pct." + filler for k in range(7)))
+    assert tag_countries("Housing starts", text).about == ["US", "CA"]

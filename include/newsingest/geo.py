@@ -98,8 +98,8 @@ Labels made outside the project (wire copy, local news; bench/geo_outside.py)
       followed by at most three capitalised words and a corporate word (org_suffix: Inc,
       Corp, Ltd, AG, Bank ...; "Utah International Inc", "Toronto Dominion Bank") or a
       city or state after "Bank of" ("Bank of Tokyo") is dropped; a demonym in one
-      ("Deutsche Bank", "American Can Co") becomes a descriptor; a country's own name stays
-      ("Toyota Deutschland GmbH" is the branch in that country). Stock tickers in angle
+      ("Deutsche Bank", "American Can Co") and a country's own name ("IBM Australia Credit
+      Ltd", "Canon USA Inc") become descriptors. Stock tickers in angle
       brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
       the rule runs only in stories that have one. Wire currency units ("50 mln
       Australian dlrs", "U.S. DLRS") are currencies like "Turkish lira".
@@ -203,6 +203,11 @@ About rule
     Georgia", "Agriculture Department data") or at least twice (ONLY_COUNTRY_MIN), its
     score is raised to at least 3.0, so the story is about that country.
 
+    A frequent country: named by name or alias at least FREQUENT_MIN times and at least
+    once per FREQUENT_CHARS characters, or at least FREQUENT_ANY times however long the
+    story, is raised to 3.0 and escapes the relative cut, as does a country heading a
+    row of a table of figures (a line "    IRAN    1.6    2.2").
+
     A dominant country: named at least three times (DOMINANT_MIN) and at least twice as
     often as any other country is raised to 3.0 too ("Microsoft ... in the U.S." three
     times, Canada once).
@@ -239,8 +244,11 @@ Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 ("Moscow. ..."). The date may have its month in any case or in another language
 ("LONDON, APRIL 9", "MADRID, ABR 9", "Bogota, march 4") or come day first ("2 March");
 leading junk is skipped ("****PARIS"); a state or province abbreviation may lack its dot
-("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW"; lists us_state_abbrev,
-ca_province_abbrev, au_state_abbrev). A region after the place wins over the place
+or hold a space ("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW", "BLUEFIELD, W. Va.";
+lists us_state_abbrev, ca_province_abbrev, au_state_abbrev), or be a US postal code in
+capitals ("NORTH DIGHTON, MA."; us_postal_codes, checked after the Australian "WA").
+Umlauts may be written as two letters ("DUESSELDORF", "ZUERICH": the gazetteer holds
+both ASCII forms of every town, state and dateline town with marks). A region after the place wins over the place
 ("PARIS, Texas" -> US). The dateline place is read as a whole: the gazetteer's hits inside
 it that do not name the dateline's country are dropped ("VAN NUYS, Calif." is not Van in
 Turkey, "SPANISH FORK, Utah" not Spain).
@@ -315,6 +323,7 @@ ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
 PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
 FREQUENT_MIN = 3         # names that make a country frequent in a story ...
 FREQUENT_CHARS = 600     # ... and at least one name per this many characters (~100 words)
+FREQUENT_ANY = 7         # ... or named this often, however long the story
 _NAME_KINDS = frozenset(("name", "alias"))
 LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
@@ -530,8 +539,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 scores[c] = ABOUT_MIN
     if len(scores) > 1:
         # a frequent country: named (by name or alias) at least FREQUENT_MIN times and at
-        # least once per FREQUENT_CHARS characters of the story is one of its subjects
-        limit = max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS)
+        # least once per FREQUENT_CHARS characters of the story, or FREQUENT_ANY times in
+        # any story, is one of its subjects
+        limit = min(max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS), FREQUENT_ANY)
         if max(weighed.values()) >= limit:
             named_n: dict[str, int] = {}
             for m in mentions:

@@ -106,8 +106,9 @@ def _abbreviated_town(g: Gazetteer, key: str) -> tuple[str, ...]:
 
 def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
     """The country of a state or province abbreviation after a town ("Ga.", "Va" without
-    its dot, "Calif", "Ont.", "B.C.", "NSW"), else ()."""
-    r = region.lower()
+    its dot, "W. Va.", "Calif", "Ont.", "B.C.", "NSW", a US postal code in capitals:
+    "MA."), else ()."""
+    r = region.lower().replace(" ", "")     # "W. Va."
     if not r.endswith("."):
         r += "."
     for name, codes in (("us_state_abbrev", ("US",)), ("ca_province_abbrev", ("CA",)),
@@ -115,6 +116,8 @@ def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
         words = g.words(name)
         if r in words or r.replace(".", "") + "." in words:
             return codes
+    if len(r) == 3 and region[:2].isupper() and r[:2] in g.words("us_postal_codes"):
+        return ("US",)                      # "MA.", "NY"
     return ()
 
 

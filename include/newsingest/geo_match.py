@@ -745,8 +745,8 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     """Company and bank names made of a place ("Utah International Inc", "Gillette Canada
     Inc", "Deutsche Bank", "Bank of Tokyo") and stock tickers ("<SCOT>") name no place: a
     city or state in one is dropped, a demonym becomes a descriptor (a mention that never
-    makes the story about it); a country's name stays ("Toyota Deutschland GmbH" is the
-    company's branch in that country). In an ALL-CAPS headline, where every word is
+    makes the story about it); so does a country's name ("IBM Australia Credit Ltd": a
+    name, not a reference to the country). In an ALL-CAPS headline, where every word is
     capitalised, only the words found so in the text ("DEUTSCHE BANK ISSUES BOND" after
     "Deutsche Bank Finance NV" in the text)."""
     org_at = _org_at(doc.g)
@@ -779,11 +779,11 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
 
 
 def _as_organisation(doc: _Doc, m: list, i: int, drop: set[int]) -> None:
-    """A mention inside a company's name: a city or state is dropped, a demonym becomes a
-    descriptor, a country's name stays."""
+    """A mention inside a company's name: a city or state is dropped, a demonym or a
+    country's name becomes a descriptor."""
     if m[_KIND] in _PLACE_KINDS:
         drop.add(i)
-    elif m[_KIND] == "demonym":
+    elif m[_KIND] in ("demonym", "name", "alias"):
         m[_KIND] = "descriptor"
         doc.descriptors = True
 
