@@ -49,6 +49,8 @@ def test_historical_names(text: str, code: str) -> None:
 @pytest.mark.parametrize("title, text, absent", [
     ("Bond issue", "The bank said it would issue a 50 mln Australian dlr bond next week.", "AU"),
     ("BOND ISSUE", "THE FIRM PRICED A 100 MLN CANADIAN DLR BOND.", "CA"),
+    ("Gold price", "Gold rose by about 50 U.S. cents an ounce, dealers said.", "US"),
+    ("Crude postings", "The company cut its posted price by 64 Canadian cts a barrel.", "CA"),
     ("Shell results", "Royal Dutch said first-quarter profit rose sharply.", "NL"),
     ("Broadcaster cuts", "Voice of America cut two of its language services.", "US"),
     ("Wire agency", "Agence France-Presse opened a new bureau in Nairobi.", "FR"),

@@ -102,7 +102,8 @@ Labels made outside the project (wire copy, local news; bench/geo_outside.py)
       Ltd", "Canon USA Inc") become descriptors. Stock tickers in angle
       brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
       the rule runs only in stories that have one. Wire currency units ("50 mln
-      Australian dlrs", "U.S. DLRS") are currencies like "Turkish lira".
+      Australian dlrs", "U.S. DLRS", "48 U.S. cents", "64 Canadian cts") are currencies
+      like "Turkish lira".
     * local places in running text the gazetteer cannot list: "<Town>, <state or province
       abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.",
       "Wollongong, NSW") is a mention of the abbreviation's country (the abbreviations are
@@ -378,6 +379,31 @@ def _lead_lists(text: str, lead: list[list], in_lead: set[str]) -> set[str]:
     return out & in_lead
 
 
+def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title: set[str],
+                      in_lead: set[str], in_first: set[str]) -> None:
+    """Drop the headline weight of a country named only in the headline, never in the
+    text ("VAN DORN CO SETS DIVIDEND": a name's word), and the headline and lead weight
+    of a country referred to only through its towns and states beside a dateline in
+    another country ("TORONTO - ... a hotel in California": a venue). The caller checks
+    that the story has a dateline or a second country."""
+    in_text: set[str] = set()           # codes with a mention in the text
+    named: set[str] = set()             # ... by name, alias, demonym, institution
+    for m in mentions:
+        if m[_FIELD] == "text":
+            in_text.update(m[_CODES])
+        if m[_KIND] not in _PLACE_KINDS:
+            named.update(m[_CODES])
+    if in_text or dateline:             # (a story told in its headline alone keeps it)
+        for c in [c for c in in_title if c not in in_text and c not in dateline]:
+            in_title.discard(c)
+    if dateline:
+        for c in in_title | in_lead:
+            if c not in named and c not in dateline:
+                in_title.discard(c)
+                in_lead.discard(c)
+                in_first.discard(c)
+
+
 def tag_countries(title: str, text: str) -> CountryTags:
     """Tag a story with the countries it mentions and the countries it is about."""
     title = title or ""
@@ -468,23 +494,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
-    if in_title and (dateline or len(counts) > 1):
-        # a country named only in the headline, never in the story below it ("UNION
-        # CARBIDE <UK> ...", "VAN DORN CO"): a name's word, not the subject
-        in_text = {c for m in mentions if m[_FIELD] == "text" for c in m[_CODES]}
-        if in_text or dateline:
-            for c in list(in_title):
-                if c not in in_text and c not in dateline:
-                    in_title.discard(c)
-    if dateline and len(counts) > 1:
-        # a country referred to only through its towns and regions beside a dateline in
-        # another country ("TORONTO - ... a hotel in California"): a venue, not a subject
-        named = {c for m in mentions if m[_KIND] not in _PLACE_KINDS for c in m[_CODES]}
-        for c in counts:
-            if c not in named and c not in dateline:
-                in_title.discard(c)
-                in_lead.discard(c)
-                in_first.discard(c)
+    if dateline or len(counts) > 1:
+        _position_by_kind(mentions, dateline, in_title, in_lead, in_first)
     weighed = counts
     if descriptors:             # descriptors and title venues weigh nothing
         weighed = {c: n - descriptors.get(c, 0) for c, n in counts.items()}
