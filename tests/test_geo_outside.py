@@ -78,6 +78,12 @@ def test_demonym_in_company_name_is_never_about() -> None:
                       "Australia Credit Ltd is issuing a 75 mln dlr eurobond, the lead "
                       "manager said.")
     assert r.about == ["GB"] and r.mentioned == ["GB", "AU"]
+    # ... and the company named again without its corporate word ("the Japan Fund board")
+    r = tag_countries("INVESTORS SET DEADLINE FOR JAPAN FUND", "NEW YORK, March 9 - An "
+                      "investor group said it set a deadline for its offer to acquire Japan "
+                      "Fund Inc.\n    The group said the Japan Fund board had not replied. "
+                      "Japan Fund shares rose 2 pct on the news.")
+    assert r.about == ["US"] and r.mentioned == ["US", "JP"]
     # ... while the country named otherwise stays
     r = tag_countries("Sales", "Toyota Deutschland GmbH said sales in Germany rose.")
     assert r.about == ["DE"]

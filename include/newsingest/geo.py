@@ -99,7 +99,8 @@ Labels made outside the project (wire copy, local news; bench/geo_outside.py)
       Corp, Ltd, AG, Bank ...; "Utah International Inc", "Toronto Dominion Bank") or a
       city or state after "Bank of" ("Bank of Tokyo") is dropped; a demonym in one
       ("Deutsche Bank", "American Can Co") and a country's own name ("IBM Australia Credit
-      Ltd", "Canon USA Inc") become descriptors. Stock tickers in angle
+      Ltd", "Canon USA Inc") become descriptors, and so do its later uses followed by the
+      same word ("Japan Fund Inc" ... "the Japan Fund board"). Stock tickers in angle
       brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
       the rule runs only in stories that have one. Wire currency units ("50 mln
       Australian dlrs", "U.S. DLRS", "48 U.S. cents", "64 Canadian cts") are currencies

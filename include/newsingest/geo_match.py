@@ -754,7 +754,9 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     tickers = "<" in doc.text or "<" in doc.title
     banks = "Bank of" in doc.text or "Bank of" in doc.title
     in_text: set[str] = set()           # surfaces found in company names in the text
+    names: set[str] = set()             # ... with the next word ("japan fund")
     drop: set[int] = set()
+    done: set[int] = set()
     for i, m in enumerate(mentions):
         fld, end = m[_FIELD], m[_END]
         if fld == "title" and title_caps:
@@ -763,6 +765,10 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
         org = False
         if s[end + 1:end + 2].isupper() and s[end] in " -":
             org = org_at.match(s, end) is not None
+            if org:
+                nxt = _next_word(s, end)
+                if nxt[:1].isupper() and len(nxt) > 2:
+                    names.add(f"{m[_SURF].lower()} {nxt.lower()}")
         if tickers and s[m[_START] - 1:m[_START]] == "<":
             drop.add(i)                 # a ticker: "<SCOT>"
             continue
@@ -771,6 +777,15 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
         if org:
             in_text.add(m[_SURF].lower())
             _as_organisation(doc, m, i, drop)
+            done.add(i)
+    if names:
+        # the company named again without its corporate word ("Japan Fund Inc" ... "the
+        # Japan Fund said")
+        for i, m in enumerate(mentions):
+            if i not in done and i not in drop and m[_FIELD] == "text" and (
+                    f"{m[_SURF].lower()} {_next_word(doc.text, m[_END]).lower()}" in names):
+                in_text.add(m[_SURF].lower())
+                _as_organisation(doc, m, i, drop)
     if title_caps and in_text:
         for i, m in enumerate(mentions):
             if m[_FIELD] == "title" and m[_SURF].lower() in in_text:
