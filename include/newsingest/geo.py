@@ -359,25 +359,28 @@ def _lead_lists(text: str, lead: list[list], in_lead: set[str]) -> set[str]:
     """Codes named in a list of at least LIST_MIN countries in the lead ("in Hong Kong,
     Malaysia, the Philippines and Thailand"): each item counts as much as the others."""
     out: set[str] = set()
-    run: list[str] = []
+    run: list[list] = []                # the mentions of the current list
     prev_end = -1
-    for m in lead:
-        if m[_FIELD] != "text":
-            continue
-        codes = [c for c in m[_CODES] if c]
-        gap = text[prev_end:m[_START]]
-        if "\n" in gap:                 # a hard wrap inside the list (wire copy)
-            gap = gap.replace("\n", " ").replace("  ", " ")
-        if run and gap in _LIST_GAPS:
-            run.extend(codes)
-        else:
-            if len(set(run)) >= LIST_MIN:
-                out.update(run)
-            run = codes
-        prev_end = m[_END]
-    if len(set(run)) >= LIST_MIN:
-        out.update(run)
+    for m in lead + [None]:             # (a sentinel closes the last list)
+        if m is not None and run and m[_START] - prev_end <= _GAP_MAX:
+            gap = text[prev_end:m[_START]]
+            if "\n" in gap:             # a hard wrap inside the list (wire copy)
+                gap = gap.replace("\n", " ").replace("  ", " ")
+            if gap in _LIST_GAPS:
+                run.append(m)
+                prev_end = m[_END]
+                continue
+        if len(run) >= LIST_MIN:
+            codes = {c for x in run for c in x[_CODES] if c}
+            if len(codes) >= LIST_MIN:
+                out |= codes
+        if m is not None:
+            run = [m]
+            prev_end = m[_END]
     return out & in_lead
+
+
+_GAP_MAX = max(map(len, _LIST_GAPS)) + 1     # a longer gap is no list's separator
 
 
 def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title: set[str],
@@ -387,22 +390,25 @@ def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title:
     of a country referred to only through its towns and states beside a dateline in
     another country ("TORONTO - ... a hotel in California": a venue). The caller checks
     that the story has a dateline or a second country."""
-    in_text: set[str] = set()           # codes with a mention in the text
-    named: set[str] = set()             # ... by name, alias, demonym, institution
-    for m in mentions:
+    title_only = in_title.difference(dateline)  # until a mention in the text is seen
+    places_only = in_title.union(in_lead).difference(dateline) if dateline else set()
+    in_text = False
+    for m in mentions:                  # stops as soon as every candidate is decided
+        if not (title_only or places_only):
+            break
+        codes = m[_CODES]
         if m[_FIELD] == "text":
-            in_text.update(m[_CODES])
-        if m[_KIND] not in _PLACE_KINDS:
-            named.update(m[_CODES])
-    if in_text or dateline:             # (a story told in its headline alone keeps it)
-        for c in [c for c in in_title if c not in in_text and c not in dateline]:
-            in_title.discard(c)
-    if dateline:
-        for c in in_title | in_lead:
-            if c not in named and c not in dateline:
-                in_title.discard(c)
-                in_lead.discard(c)
-                in_first.discard(c)
+            in_text = True
+            if title_only:
+                title_only.difference_update(codes)
+        if places_only and m[_KIND] not in _PLACE_KINDS:
+            places_only.difference_update(codes)
+    if title_only and (in_text or dateline):    # (a story told in its headline alone
+        in_title -= title_only                  # keeps it)
+    if places_only:
+        in_title -= places_only
+        in_lead -= places_only
+        in_first -= places_only
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
