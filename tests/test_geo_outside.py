@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from newsingest.gazetteer import get_gazetteer
 from newsingest.geo import tag_countries
+from newsingest.geo_lead import _lead_bounds
 
 
 @pytest.mark.parametrize("text, code", [
@@ -21,6 +23,13 @@ from newsingest.geo import tag_countries
     ("REGINA, Sask., April 9 - The company said quarterly profit rose.", "CA"),
     ("WOLLONGONG, NSW, April 9 - The company said quarterly profit rose.", "AU"),
     ("WEST BERLIN, April 9 - The city's senate approved the budget.", "DE"),
+    ("BLUEFIELD, W. Va., April 9 - The company said quarterly profit rose.", "US"),
+    ("OLD TOWN, Me., April 9 - The company said quarterly profit rose.", "US"),
+    ("NORTH DIGHTON, MA., April 9 - The company said quarterly profit rose.", "US"),
+    ("PERTH, WA, April 9 - The company said quarterly profit rose.", "AU"),
+    # umlauts written as two letters, as ASCII wire copy does
+    ("DUESSELDORF, April 9 - The company said quarterly profit rose.", "DE"),
+    ("ZUERICH, April 9 - The company said quarterly profit rose.", "CH"),
 ])
 def test_dateline_shapes(text: str, code: str) -> None:
     assert tag_countries("Rate decision", text).about == [code]
@@ -40,6 +49,8 @@ def test_historical_names(text: str, code: str) -> None:
 @pytest.mark.parametrize("title, text, absent", [
     ("Bond issue", "The bank said it would issue a 50 mln Australian dlr bond next week.", "AU"),
     ("BOND ISSUE", "THE FIRM PRICED A 100 MLN CANADIAN DLR BOND.", "CA"),
+    ("Gold price", "Gold rose by about 50 U.S. cents an ounce, dealers said.", "US"),
+    ("Crude postings", "The company cut its posted price by 64 Canadian cts a barrel.", "CA"),
     ("Shell results", "Royal Dutch said first-quarter profit rose sharply.", "NL"),
     ("Broadcaster cuts", "Voice of America cut two of its language services.", "US"),
     ("Wire agency", "Agence France-Presse opened a new bureau in Nairobi.", "FR"),
@@ -61,7 +72,19 @@ def test_demonym_in_company_name_is_never_about() -> None:
     r = tag_countries("Bond issue", "LONDON, March 11 - Deutsche Bank Finance NV is issuing "
                       "a 150 mln dlr bond, the lead manager said.")
     assert r.about == ["GB"] and "DE" in r.mentioned
-    # ... while a country's own name in a branch's name stays
+    # ... and so is a country's own name in a company's name ("IBM Australia Credit Ltd"),
+    # also in the capitals headline that repeats it
+    r = tag_countries("IBM AUSTRALIA CREDIT ISSUES EUROBOND", "LONDON, March 27 - IBM "
+                      "Australia Credit Ltd is issuing a 75 mln dlr eurobond, the lead "
+                      "manager said.")
+    assert r.about == ["GB"] and r.mentioned == ["GB", "AU"]
+    # ... and the company named again without its corporate word ("the Japan Fund board")
+    r = tag_countries("INVESTORS SET DEADLINE FOR JAPAN FUND", "NEW YORK, March 9 - An "
+                      "investor group said it set a deadline for its offer to acquire Japan "
+                      "Fund Inc.\n    The group said the Japan Fund board had not replied. "
+                      "Japan Fund shares rose 2 pct on the news.")
+    assert r.about == ["US"] and r.mentioned == ["US", "JP"]
+    # ... while the country named otherwise stays
     r = tag_countries("Sales", "Toyota Deutschland GmbH said sales in Germany rose.")
     assert r.about == ["DE"]
 
@@ -190,3 +213,79 @@ def test_newfoundland_town_is_canadian() -> None:
     r = tag_countries("Oil field", "ST. JOHN'S, Newfoundland, March 9 - Drilling began "
                       "east of St. John's on Monday.")
     assert r.mentioned == ["CA"]
+
+
+def test_lead_ends_with_its_paragraph() -> None:
+    # a line break after the first sentence starts a new paragraph: Sweden, named there
+    # and once more, is not in the lead and not what the story is about
+    text = ("OSLO, May 4 - Norway's central bank raised its key rate by half a point on "
+            "Tuesday.\n    Banks in Sweden had expected a smaller step. Rates in Norway are "
+            "now the highest in the region since Sweden cut its rate last year.")
+    assert _lead_bounds(get_gazetteer(), text) == (83, 83)
+    r = tag_countries("Rate rise", text)
+    assert r.about == ["NO"] and r.mentioned == ["NO", "SE"]
+
+
+def test_hard_wrap_after_a_sentence_keeps_the_lead_going() -> None:
+    text = "OSLO, May 4 - Rates rose. Banks in\nSweden expected it. More followed."
+    first_end, lead_end = _lead_bounds(get_gazetteer(), text)
+    assert text[:first_end].endswith("rose.") and text[:lead_end].endswith("expected it.")
+
+
+@pytest.mark.parametrize("text, about", [
+    # a country named only through its towns and states beside a dateline elsewhere
+    ("TORONTO, May 4 - Four Seasons Hotels said it agreed to buy a hotel in California "
+     "for 90 mln dlrs.\n    The hotel has 228 rooms.", ["CA"]),
+    # ... but without a dateline the place is the scene
+    ("Four Seasons Hotels said it agreed to buy a hotel in California for 90 mln dlrs.",
+     ["US"]),
+    # ... and a country named by name keeps its lead weight
+    ("TORONTO, May 4 - Four Seasons Hotels said it agreed to buy a hotel in the United "
+     "States for 90 mln dlrs.", ["CA", "US"]),
+])
+def test_country_only_through_towns_beside_a_dateline(text: str, about: list[str]) -> None:
+    r = tag_countries("Hotel deal", text)
+    assert r.about == about and set(r.mentioned) >= set(about)
+
+
+@pytest.mark.parametrize("title, text, about, mentioned", [
+    # a country named only in the headline ("VAN DORN"), never below it: a name's word
+    ("VAN DORN CO SETS DIVIDEND", "CLEVELAND, March 6 - Quarterly dividend 27 cts vs 27 "
+     "cts prior, payable May 1.", ["US"], ["US", "TR"]),
+    # the only country of a story, named in its headline, stays its subject
+    ("TURKEY RAISES RATES", "The central bank raised its key rate by five points on "
+     "Thursday.", ["TR"], ["TR"]),
+    # ... and so does a headline country the text names again
+    ("JAPAN TO CUT TARIFFS", "WASHINGTON, May 4 - Japan will cut tariffs on farm goods, "
+     "officials said.", ["US", "JP"], ["US", "JP"]),
+])
+def test_country_only_in_the_headline(title: str, text: str, about: list[str],
+                                      mentioned: list[str]) -> None:
+    r = tag_countries(title, text)
+    assert r.about == about and r.mentioned == mentioned
+
+
+def test_countries_listed_in_the_lead_count_alike() -> None:
+    text = ("GENEVA, May 4 - Health experts called for a campaign against the cattle disease "
+            "in Bangladesh, Bhutan, Nepal and Pakistan, a statement said.\n    Pakistan "
+            "reported 40 new cases last month and Bangladesh 12.")
+    r = tag_countries("Disease campaign", text)
+    assert r.about == ["CH", "BD", "PK", "BT", "NP"]
+    # a list that runs over a hard line wrap is still one list
+    r = tag_countries("Disease campaign", text.replace("Bhutan, Nepal", "Bhutan,\nNepal"))
+    assert set(r.about) == {"CH", "BD", "PK", "BT", "NP"}
+
+
+def test_umlauts_written_as_two_letters_in_running_text() -> None:
+    r = tag_countries("Sales", "Sales rose in Duesseldorf and fell in Zuerich.")
+    assert r.mentioned == ["DE", "CH"]
+
+
+def test_country_named_very_often_is_about_in_a_long_story() -> None:
+    # Canada is named seven times, never in the lead, in a story far too long for the
+    # one-name-per-600-characters rule: it is one of the story's subjects all the same
+    filler = " The figures were published on Tuesday by the statistics office." * 8
+    text = ("WASHINGTON, May 4 - U.S. housing starts rose 4 pct in April, the Commerce "
+            "Department said." + filler + "".join(
+                f" Exports to Canada rose {k} pct." + filler for k in range(7)))
+    assert tag_countries("Housing starts", text).about == ["US", "CA"]

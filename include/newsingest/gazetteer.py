@@ -9,7 +9,8 @@ Built once, lazily (:func:`get_gazetteer`), from installed data only:
   name shared by cities of comparable size in several countries is dropped, as are the
   names in ``city_exclude``); in ``REGIONAL_CITY_COUNTRIES``, cities of at least
   ``REGIONAL_CITY_MIN_POP`` people whose name no other town shares; towns of at least
-  ``DATELINE_TOWN_MIN_POP`` people for datelines only;
+  ``DATELINE_TOWN_MIN_POP`` people for datelines only; towns and states with marks also
+  in both ASCII forms ("Düsseldorf": "Dusseldorf", "Duesseldorf");
 * ``data/geo_aliases.tsv``: aliases, demonyms, metonyms, currencies, blockers, and any
   ``data/geo_aliases_<topic>.tsv`` in the same format (read after it, in name order:
   foreign word forms, Latin American provinces and towns, European regions);
@@ -220,6 +221,22 @@ def _strip_accents(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if not unicodedata.combining(c))
 
 
+# letters that ASCII text (wire copy, URLs) writes as two: "Duesseldorf", "Zuerich",
+# "Goeteborg", "Aarhus"
+_DIGRAPHS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue",
+                           "ß": "ss", "ø": "oe", "Ø": "Oe", "å": "aa", "Å": "Aa"})
+
+
+def _ascii_forms(name: str) -> list[str]:
+    """The other ways ASCII text writes a name with marks: "Düsseldorf" -> "Dusseldorf",
+    "Duesseldorf"; "Bogotá" -> "Bogota"; [] for a name without marks."""
+    plain = _strip_accents(name)
+    if plain == name:
+        return []
+    two = _strip_accents(name.translate(_DIGRAPHS))
+    return [plain] if two == plain else [plain, two]
+
+
 def load_rules(path: Path = RULES_FILE) -> dict[str, frozenset[str]]:
     """Read ``geo_rules.tsv`` into {list name: words}; "_" in a word becomes a space."""
     acc: dict[str, set[str]] = {}
@@ -300,8 +317,7 @@ def _auto_entries(rules: dict[str, frozenset[str]],
         for s in pycountry.subdivisions.get(country_code=cc) or ():
             if s.type in types and s.name.lower() not in sub_ex and "," not in s.name:
                 add(s.name, cc, "state")
-                plain = _strip_accents(s.name)
-                if plain != s.name:  # "Bihār" also as "Bihar"
+                for plain in _ascii_forms(s.name):  # "Bihār" also as "Bihar"
                     add(plain, cc, "state")
 
     city_ex = rules.get("city_exclude", frozenset())
@@ -333,9 +349,9 @@ def _auto_entries(rules: dict[str, frozenset[str]],
         if name.lower() in city_ex or cc not in known:
             continue
         add(name, cc, "place")
-        plain = _strip_accents(name)
-        if plain != name and plain.lower() not in city_ex:  # "Bogotá" also as "Bogota"
-            add(plain, cc, "place")
+        for plain in _ascii_forms(name):    # "Bogotá" also as "Bogota", "Zürich" as "Zuerich"
+            if plain.lower() not in city_ex:
+                add(plain, cc, "place")
 
     foreign_ex = rules.get("foreign_exclude", frozenset())
     seen: dict[str, set[str]] = {}
@@ -461,9 +477,10 @@ def _dateline_towns(cities: dict[str, dict]) -> dict[str, tuple[str, ...]]:
     for city in cities.values():
         if city["population"] < DATELINE_TOWN_MIN_POP:
             continue
-        key = normalise(city["name"]).strip()
-        if key not in best or city["population"] > best[key][0]:
-            best[key] = (city["population"], city["countrycode"])
+        for name in (city["name"], *_ascii_forms(city["name"])):   # also "GOETEBORG"
+            key = normalise(name).strip()
+            if key not in best or city["population"] > best[key][0]:
+                best[key] = (city["population"], city["countrycode"])
     return {k: (cc,) for k, (_pop, cc) in best.items()}
 
 

@@ -98,11 +98,13 @@ Labels made outside the project (wire copy, local news; bench/geo_outside.py)
       followed by at most three capitalised words and a corporate word (org_suffix: Inc,
       Corp, Ltd, AG, Bank ...; "Utah International Inc", "Toronto Dominion Bank") or a
       city or state after "Bank of" ("Bank of Tokyo") is dropped; a demonym in one
-      ("Deutsche Bank", "American Can Co") becomes a descriptor; a country's own name stays
-      ("Toyota Deutschland GmbH" is the branch in that country). Stock tickers in angle
+      ("Deutsche Bank", "American Can Co") and a country's own name ("IBM Australia Credit
+      Ltd", "Canon USA Inc") become descriptors, and so do its later uses followed by the
+      same word ("Japan Fund Inc" ... "the Japan Fund board"). Stock tickers in angle
       brackets ("<SCOT>") are not mentions. The corporate words are flagged blockers, so
       the rule runs only in stories that have one. Wire currency units ("50 mln
-      Australian dlrs", "U.S. DLRS") are currencies like "Turkish lira".
+      Australian dlrs", "U.S. DLRS", "48 U.S. cents", "64 Canadian cts") are currencies
+      like "Turkish lira".
     * local places in running text the gazetteer cannot list: "<Town>, <state or province
       abbreviation>" ("Slidell, La.", "Walker County, Ga.", "Kamloops, B.C.",
       "Wollongong, NSW") is a mention of the abbreviation's country (the abbreviations are
@@ -123,7 +125,9 @@ About rule
         score = 4.0 * dateline          (the dateline place resolves to the code)
               + 2.0 * in_title          (a mention in the headline)
               + 1.5 * in_lead           (a mention in the lead: first paragraph, at most
-                                         two sentences, after a "Place." dateline)
+                                         two sentences, after a "Place." dateline; a
+                                         line break right after a sentence ends the
+                                         paragraph, a hard wrap inside one does not)
               + 0.5 * in_first          (a mention in the first sentence of the text)
               + 2.0 * n / n_max         (share of mentions relative to the top code)
               + 0.25 * min(n, 8)        (absolute frequency, capped)
@@ -201,9 +205,27 @@ About rule
     Georgia", "Agriculture Department data") or at least twice (ONLY_COUNTRY_MIN), its
     score is raised to at least 3.0, so the story is about that country.
 
+    A frequent country: named by name or alias at least FREQUENT_MIN times and at least
+    once per FREQUENT_CHARS characters, or at least FREQUENT_ANY times however long the
+    story, is raised to 3.0 and escapes the relative cut, as does a country heading a
+    row of a table of figures (a line "    IRAN    1.6    2.2").
+
     A dominant country: named at least three times (DOMINANT_MIN) and at least twice as
     often as any other country is raised to 3.0 too ("Microsoft ... in the U.S." three
     times, Canada once).
+
+    Where a country is named decides which of these weights it gets:
+
+    * a country named only in the headline, never in the text below it, gets no headline
+      weight when the story has a dateline or names another country: the word is part of
+      a name ("VAN DORN CO SETS DIVIDEND", "UNION CARBIDE <UK> SELLS NOTES");
+    * a country referred to only through its towns and states (never by name, alias,
+      demonym or institution) beside a dateline in another country gets no headline or
+      lead weight: the towns are venues and addresses ("TORONTO - ... to buy a hotel in
+      California");
+    * the countries of a list of at least LIST_MIN in the lead ("in Bangladesh, Bhutan,
+      Nepal and Pakistan", also across a hard line wrap) count alike: each escapes the
+      relative cut below like a country named twice.
 
     The lead starts after a preamble of short lines (at most PREAMBLE_MAX_WORDS words:
     "Posted on", "WASHINGTON —") and a repeated headline, as scraped pages often have.
@@ -224,8 +246,11 @@ Datelines recognised at the start of ``text``: "MOSCOW, Nov 24 (Reuters) -",
 ("Moscow. ..."). The date may have its month in any case or in another language
 ("LONDON, APRIL 9", "MADRID, ABR 9", "Bogota, march 4") or come day first ("2 March");
 leading junk is skipped ("****PARIS"); a state or province abbreviation may lack its dot
-("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW"; lists us_state_abbrev,
-ca_province_abbrev, au_state_abbrev). A region after the place wins over the place
+or hold a space ("SALEM, Va", "FRESNO, Calif", "WOLLONGONG, NSW", "BLUEFIELD, W. Va.";
+lists us_state_abbrev, ca_province_abbrev, au_state_abbrev), or be a US postal code in
+capitals ("NORTH DIGHTON, MA."; us_postal_codes, checked after the Australian "WA").
+Umlauts may be written as two letters ("DUESSELDORF", "ZUERICH": the gazetteer holds
+both ASCII forms of every town, state and dateline town with marks). A region after the place wins over the place
 ("PARIS, Texas" -> US). The dateline place is read as a whole: the gazetteer's hits inside
 it that do not name the dateline's country are dropped ("VAN NUYS, Calif." is not Van in
 Turkey, "SPANISH FORK, Utah" not Spain).
@@ -243,6 +268,7 @@ from typing import NamedTuple
 
 from newsingest.gazetteer import get_gazetteer
 from newsingest.geo_lead import (
+    _LIST_GAPS,
     _dateline,
     _demote_secondary,
     _lead_bounds,
@@ -256,6 +282,7 @@ from newsingest.geo_match import (
     _END,
     _FIELD,
     _KIND,
+    _PLACE_KINDS,
     _START,
     _SURF,
     _Doc,
@@ -298,7 +325,9 @@ ONLY_COUNTRY_MIN = 2     # mentions that make a story's only country its subject
 PLACED_MIN = 2       # mentions that let a lead country escape the relative cut
 FREQUENT_MIN = 3         # names that make a country frequent in a story ...
 FREQUENT_CHARS = 600     # ... and at least one name per this many characters (~100 words)
+FREQUENT_ANY = 7         # ... or named this often, however long the story
 _NAME_KINDS = frozenset(("name", "alias"))
+LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
@@ -324,6 +353,62 @@ def _table_rows(text: str, mentions: list[list]) -> list[str]:
             if rest[:1].isdigit() and not line.strip():
                 out.extend(c for c in m[_CODES] if c)
     return out
+
+
+def _lead_lists(text: str, lead: list[list], in_lead: set[str]) -> set[str]:
+    """Codes named in a list of at least LIST_MIN countries in the lead ("in Hong Kong,
+    Malaysia, the Philippines and Thailand"): each item counts as much as the others."""
+    out: set[str] = set()
+    run: list[list] = []                # the mentions of the current list
+    prev_end = -1
+    for m in lead + [None]:             # (a sentinel closes the last list)
+        if m is not None and run and m[_START] - prev_end <= _GAP_MAX:
+            gap = text[prev_end:m[_START]]
+            if "\n" in gap:             # a hard wrap inside the list (wire copy)
+                gap = gap.replace("\n", " ").replace("  ", " ")
+            if gap in _LIST_GAPS:
+                run.append(m)
+                prev_end = m[_END]
+                continue
+        if len(run) >= LIST_MIN:
+            codes = {c for x in run for c in x[_CODES] if c}
+            if len(codes) >= LIST_MIN:
+                out |= codes
+        if m is not None:
+            run = [m]
+            prev_end = m[_END]
+    return out & in_lead
+
+
+_GAP_MAX = max(map(len, _LIST_GAPS)) + 1     # a longer gap is no list's separator
+
+
+def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title: set[str],
+                      in_lead: set[str], in_first: set[str]) -> None:
+    """Drop the headline weight of a country named only in the headline, never in the
+    text ("VAN DORN CO SETS DIVIDEND": a name's word), and the headline and lead weight
+    of a country referred to only through its towns and states beside a dateline in
+    another country ("TORONTO - ... a hotel in California": a venue). The caller checks
+    that the story has a dateline or a second country."""
+    title_only = in_title.difference(dateline)  # until a mention in the text is seen
+    places_only = in_title.union(in_lead).difference(dateline) if dateline else set()
+    in_text = False
+    for m in mentions:                  # stops as soon as every candidate is decided
+        if not (title_only or places_only):
+            break
+        codes = m[_CODES]
+        if m[_FIELD] == "text":
+            in_text = True
+            if title_only:
+                title_only.difference_update(codes)
+        if places_only and m[_KIND] not in _PLACE_KINDS:
+            places_only.difference_update(codes)
+    if title_only and (in_text or dateline):    # (a story told in its headline alone
+        in_title -= title_only                  # keeps it)
+    if places_only:
+        in_title -= places_only
+        in_lead -= places_only
+        in_first -= places_only
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -416,6 +501,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
             counts[c] = 1
             firsts[c] = offset + d_start
             evidence.append(_evidence(c, text[d_start:d_end], "text", d_start, d_end))
+    if dateline or len(counts) > 1:
+        _position_by_kind(mentions, dateline, in_title, in_lead, in_first)
     weighed = counts
     if descriptors:             # descriptors and title venues weigh nothing
         weighed = {c: n - descriptors.get(c, 0) for c, n in counts.items()}
@@ -470,8 +557,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
                 scores[c] = ABOUT_MIN
     if len(scores) > 1:
         # a frequent country: named (by name or alias) at least FREQUENT_MIN times and at
-        # least once per FREQUENT_CHARS characters of the story is one of its subjects
-        limit = max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS)
+        # least once per FREQUENT_CHARS characters of the story, or FREQUENT_ANY times in
+        # any story, is one of its subjects
+        limit = min(max(FREQUENT_MIN, (len(title) + len(text)) / FREQUENT_CHARS), FREQUENT_ANY)
         if max(weighed.values()) >= limit:
             named_n: dict[str, int] = {}
             for m in mentions:
@@ -495,7 +583,10 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # the relative cut applies only to a country with no positional evidence (not in the
     # headline, the lead or the dateline): a second country in the lead is about however
     # strong the dateline and headline make the first
+    # ... and neither to the items of a list in the lead
     placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
+    if len(lead) >= LIST_MIN:
+        placed.update(_lead_lists(text, lead, in_lead))
     placed.update(in_title, dateline, frequent)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))

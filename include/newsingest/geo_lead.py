@@ -106,8 +106,9 @@ def _abbreviated_town(g: Gazetteer, key: str) -> tuple[str, ...]:
 
 def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
     """The country of a state or province abbreviation after a town ("Ga.", "Va" without
-    its dot, "Calif", "Ont.", "B.C.", "NSW"), else ()."""
-    r = region.lower()
+    its dot, "W. Va.", "Calif", "Ont.", "B.C.", "NSW", a US postal code in capitals:
+    "MA."), else ()."""
+    r = region.lower().replace(" ", "")     # "W. Va."
     if not r.endswith("."):
         r += "."
     for name, codes in (("us_state_abbrev", ("US",)), ("ca_province_abbrev", ("CA",)),
@@ -115,6 +116,8 @@ def _region_abbrev(g: Gazetteer, region: str) -> tuple[str, ...]:
         words = g.words(name)
         if r in words or r.replace(".", "") + "." in words:
             return codes
+    if len(r) == 3 and region[:2].isupper() and r[:2] in g.words("us_postal_codes"):
+        return ("US",)                      # "MA.", "NY"
     return ()
 
 
@@ -151,7 +154,9 @@ _NOT_WRAP_AFTER = frozenset(" \t\n\r")
 
 
 def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
-    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences).
+    """End offsets of the first sentence and of the lead (first paragraph, <= 2 sentences;
+    a line break right after a sentence ends the paragraph, a hard wrap inside a sentence
+    does not).
 
     ``begin`` skips a dateline ("Ottawa. Canada and China ..." starts at "Canada").
     """
@@ -183,6 +188,8 @@ def _lead_bounds(g: Gazetteer, text: str, begin: int = 0) -> tuple[int, int]:
         ends.append(ms + 1)
         if len(ends) == 2:
             break
+        if "\n" in text[ms + 1:m.end()]:
+            break                       # a line break after a sentence: a paragraph end
     if not ends:
         return limit, limit
     return ends[0], ends[-1]

@@ -745,8 +745,8 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     """Company and bank names made of a place ("Utah International Inc", "Gillette Canada
     Inc", "Deutsche Bank", "Bank of Tokyo") and stock tickers ("<SCOT>") name no place: a
     city or state in one is dropped, a demonym becomes a descriptor (a mention that never
-    makes the story about it); a country's name stays ("Toyota Deutschland GmbH" is the
-    company's branch in that country). In an ALL-CAPS headline, where every word is
+    makes the story about it); so does a country's name ("IBM Australia Credit Ltd": a
+    name, not a reference to the country). In an ALL-CAPS headline, where every word is
     capitalised, only the words found so in the text ("DEUTSCHE BANK ISSUES BOND" after
     "Deutsche Bank Finance NV" in the text)."""
     org_at = _org_at(doc.g)
@@ -754,7 +754,9 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
     tickers = "<" in doc.text or "<" in doc.title
     banks = "Bank of" in doc.text or "Bank of" in doc.title
     in_text: set[str] = set()           # surfaces found in company names in the text
+    names: set[str] = set()             # ... with the next word ("japan fund")
     drop: set[int] = set()
+    done: set[int] = set()
     for i, m in enumerate(mentions):
         fld, end = m[_FIELD], m[_END]
         if fld == "title" and title_caps:
@@ -763,6 +765,10 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
         org = False
         if s[end + 1:end + 2].isupper() and s[end] in " -":
             org = org_at.match(s, end) is not None
+            if org:
+                nxt = _next_word(s, end)
+                if nxt[:1].isupper() and len(nxt) > 2:
+                    names.add(f"{m[_SURF].lower()} {nxt.lower()}")
         if tickers and s[m[_START] - 1:m[_START]] == "<":
             drop.add(i)                 # a ticker: "<SCOT>"
             continue
@@ -771,6 +777,15 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
         if org:
             in_text.add(m[_SURF].lower())
             _as_organisation(doc, m, i, drop)
+            done.add(i)
+    if names:
+        # the company named again without its corporate word ("Japan Fund Inc" ... "the
+        # Japan Fund said")
+        for i, m in enumerate(mentions):
+            if i not in done and i not in drop and m[_FIELD] == "text" and (
+                    f"{m[_SURF].lower()} {_next_word(doc.text, m[_END]).lower()}" in names):
+                in_text.add(m[_SURF].lower())
+                _as_organisation(doc, m, i, drop)
     if title_caps and in_text:
         for i, m in enumerate(mentions):
             if m[_FIELD] == "title" and m[_SURF].lower() in in_text:
@@ -779,11 +794,11 @@ def _drop_organisations(doc: _Doc, mentions: list[list]) -> list[list]:
 
 
 def _as_organisation(doc: _Doc, m: list, i: int, drop: set[int]) -> None:
-    """A mention inside a company's name: a city or state is dropped, a demonym becomes a
-    descriptor, a country's name stays."""
+    """A mention inside a company's name: a city or state is dropped, a demonym or a
+    country's name becomes a descriptor."""
     if m[_KIND] in _PLACE_KINDS:
         drop.add(i)
-    elif m[_KIND] == "demonym":
+    elif m[_KIND] in ("demonym", "name", "alias"):
         m[_KIND] = "descriptor"
         doc.descriptors = True
 
