@@ -19,6 +19,7 @@ from airflow.listeners import hookimpl
 from airflow.plugins_manager import AirflowPlugin
 
 _started: dict[tuple[str, str, int], tuple[float, float]] = {}
+_profiles: dict[tuple[str, str, int], object] = {}
 
 
 def _key(ti) -> tuple[str, str, int]:  # noqa: ANN001 - RuntimeTaskInstance
@@ -43,12 +44,24 @@ def on_task_instance_running(previous_state, task_instance) -> None:  # noqa: AN
             refs.write("5")  # reset VmHWM to the current RSS
     except OSError:
         pass
+    if os.environ.get("NEWS_BENCH_PROFILE"):
+        import cProfile
+
+        prof = cProfile.Profile()
+        _profiles[_key(task_instance)] = prof
+        prof.enable()
     _started[_key(task_instance)] = (time.perf_counter(), time.process_time())
 
 
 def _record(task_instance, state: str) -> None:  # noqa: ANN001
     wall_end, cpu_end = time.perf_counter(), time.process_time()
     start = _started.pop(_key(task_instance), None)
+    prof = _profiles.pop(_key(task_instance), None)
+    if prof is not None:
+        prof.disable()
+        folder = os.environ["NEWS_BENCH_PROFILE"]
+        os.makedirs(folder, exist_ok=True)
+        prof.dump_stats(os.path.join(folder, f"{task_instance.task_id}-{getattr(task_instance, 'map_index', -1)}-{os.getpid()}.prof"))
     target = os.environ.get("NEWS_BENCH_PROBE")
     if start is None or not target:
         return
