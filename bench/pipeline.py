@@ -3,6 +3,8 @@
     .venv/bin/python bench/pipeline.py                     # 2,000 pages, 200 hosts, 40 feeds
     .venv/bin/python bench/pipeline.py --pages 5000 --feeds 50
     .venv/bin/python bench/pipeline.py --executor          # LocalExecutor, parallelism 2
+    .venv/bin/python bench/pipeline.py --base-port 31000 --now 2026-12-07T23:00:00+00:00 \
+        --executor --compare-with /tmp/other-run           # same web as a kept run: tables equal?
 
 It builds the web of ``bench/newsweb.py`` (every publisher on its own 127.0.0.1 port, pages
 of about 60 KB in the demo web's templates, 15% of stories syndicated to a second host),
@@ -12,6 +14,14 @@ the second only the new entries (``--new`` share of the pages, added to every fe
 between). By default the tasks run one after another inside that process (``dags test``);
 ``--executor`` passes ``--use-executor`` with ``LocalExecutor`` and ``--parallelism``
 worker processes.
+
+The bench's Airflow home gets the project's
+``config/airflow_local_settings.py`` (the library preloaded before task processes are
+forked, as the Docker image does; ``--no-preload`` leaves it out). ``--compare-with``
+checks the first run's published tables against a run kept in another work directory
+on the same web (``--base-port`` and ``--now`` make the web the same twice): every
+column but the timing ones (fetched/polled times, elapsed, next poll, run id, the HTTP
+``Date`` header) must be equal.
 
 Politeness is set so the web answers as fast as it can, and stated in the output:
 ``NEWS_HOST_INTERVAL=0``, ``NEWS_PER_HOST_CONCURRENCY=4``, ``NEWS_FETCH_WORKERS=16``,

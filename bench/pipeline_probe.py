@@ -5,7 +5,9 @@ loaded by the project's Airflow. On ``running`` it notes the wall clock and the 
 CPU time and resets the process's peak RSS (``/proc/self/clear_refs``: 5); on ``success``
 or ``failed`` it appends one JSON line to ``$NEWS_BENCH_PROBE``: task, map index, pid,
 wall and CPU seconds between the two hooks (the task's own work: the DAG's callable), and
-the peak RSS reached in between (``VmHWM``).
+the peak RSS reached in between (``VmHWM``). With ``$NEWS_BENCH_PROFILE`` set (the
+bench's ``--profile DIR``), each task's callable also runs under cProfile, one
+``<task>-<map index>-<pid>.prof`` file per task in that folder (``python -m pstats``).
 """
 
 from __future__ import annotations
