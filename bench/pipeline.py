@@ -99,6 +99,9 @@ def airflow_env(work: Path, args: argparse.Namespace) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": str(args.parallelism),
+        # The task supervisor waits up to this long on the finished task's closed sockets
+        # before it sees the process gone (Airflow's default 5 s: up to 5 s idle per task).
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": str(args.min_heartbeat_interval),
         "NEWS_DATA_URL": str(work / "data"),
         "NEWS_FEEDS": str(work / "feeds.yaml"),
         "NEWS_BENCH_PROBE": str(work / "probe.jsonl"),
@@ -364,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare-with", metavar="WORKDIR",
                         help="check the first run's tables equal those of a run kept in WORKDIR "
                              "(--keep or --workdir) on the same web (--base-port, --now)")
+    parser.add_argument("--min-heartbeat-interval", type=int, default=1,
+                        help="[workers] min_heartbeat_interval, seconds (Airflow's default: 5)")
     parser.add_argument("--no-preload", action="store_true",
                         help="without config/airflow_local_settings.py (tasks import the library "
                              "themselves)")
@@ -397,7 +402,8 @@ def main(argv: list[str] | None = None) -> int:
             env.update(settings)
             print("settings: " + " ".join(f"{k}={v}" for k, v in settings.items()) +
                   f"; mode: {'LocalExecutor, parallelism ' + str(args.parallelism) if args.executor else 'airflow dags test (tasks in-process, one at a time)'}"
-                  f"; library preloaded before forks: {'no' if args.no_preload else 'yes (config/airflow_local_settings.py)'}")
+                  f"; library preloaded before forks: {'no' if args.no_preload else 'yes (config/airflow_local_settings.py)'}"
+                  f"; [workers] min_heartbeat_interval {args.min_heartbeat_interval} s")
             web.write_registry(work / "feeds.yaml")
             editions = [("first", 1)] + ([("new-only", 2)] if args.new > 0 else [])
             for label, edition in editions:
