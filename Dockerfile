@@ -12,3 +12,6 @@ COPY --chown=airflow:0 include /opt/newsingest/include
 RUN pip install --no-cache-dir --no-deps -e /opt/newsingest
 COPY --chown=airflow:0 dags /opt/airflow/dags
 COPY --chown=airflow:0 plugins /opt/airflow/plugins
+# Local settings: the scheduler and Celery workers import the library once, before they
+# fork task processes (newsingest.preload); /opt/airflow is the image's AIRFLOW_HOME.
+COPY --chown=airflow:0 config/airflow_local_settings.py /opt/airflow/config/airflow_local_settings.py

@@ -12,7 +12,7 @@ REQS   := -r requirements.txt -r requirements-dev.txt
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv (a pinned wheel from PyPI) installs the pins several times faster than pip;
 	@# when it cannot be had, pip installs the same pins.
@@ -24,6 +24,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check $(REQS) && \
 	  $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e . ; \
 	fi
+	@# Bytecode compiled once, here: uv does not compile by default, and with
+	@# PYTHONDONTWRITEBYTECODE set (as on these machines) every Airflow command and every
+	@# task process would compile Airflow, pandas and pyarrow from source again at each
+	@# start (measured: importing airflow.sdk 4.6 s CPU without, 1.5 s with).
+	@$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null || true
 	@touch $(STAMP)
 
 run: $(STAMP)

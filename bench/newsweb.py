@@ -70,10 +70,12 @@ class LoadWeb:
     """Many publishers on loopback; ``with LoadWeb(...) as web:`` starts and stops them."""
 
     def __init__(self, pages: int, hosts: int, feeds: int, syndicated: float = 0.15,
-                 page_kb: int = 60, seed: int = 7, now: dt.datetime | None = None) -> None:
+                 page_kb: int = 60, seed: int = 7, now: dt.datetime | None = None,
+                 base_port: int = 0) -> None:
         if pages < 1 or hosts < 1 or feeds < 1:
             raise ValueError("pages, hosts and feeds must be >= 1")
         self.hosts, self.feeds, self.syndicated, self.page_kb = hosts, feeds, syndicated, page_kb
+        self.base_port = base_port  # 0: any free ports; else hosts on base_port, base_port + 1...
         self.rng = random.Random(seed)
         self.now = (now or dt.datetime.now(dt.timezone.utc)).replace(microsecond=0)
         demo = load_content()
@@ -233,8 +235,8 @@ class LoadWeb:
 
     def start(self) -> LoadWeb:
         try:
-            for pub in self.publishers:
-                srv = _PublisherServer(pub, 0)
+            for i, pub in enumerate(self.publishers):
+                srv = _PublisherServer(pub, self.base_port + i if self.base_port else 0)
                 srv.request_queue_size = 64
                 self._servers.append(srv)
                 thread = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.5},

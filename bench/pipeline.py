@@ -3,6 +3,8 @@
     .venv/bin/python bench/pipeline.py                     # 2,000 pages, 200 hosts, 40 feeds
     .venv/bin/python bench/pipeline.py --pages 5000 --feeds 50
     .venv/bin/python bench/pipeline.py --executor          # LocalExecutor, parallelism 2
+    .venv/bin/python bench/pipeline.py --base-port 31000 --now 2026-12-07T23:00:00+00:00 \
+        --executor --compare-with /tmp/other-run           # same web as a kept run: tables equal?
 
 It builds the web of ``bench/newsweb.py`` (every publisher on its own 127.0.0.1 port, pages
 of about 60 KB in the demo web's templates, 15% of stories syndicated to a second host),
@@ -12,6 +14,14 @@ the second only the new entries (``--new`` share of the pages, added to every fe
 between). By default the tasks run one after another inside that process (``dags test``);
 ``--executor`` passes ``--use-executor`` with ``LocalExecutor`` and ``--parallelism``
 worker processes.
+
+The bench's Airflow home gets the project's
+``config/airflow_local_settings.py`` (the library preloaded before task processes are
+forked, as the Docker image does; ``--no-preload`` leaves it out). ``--compare-with``
+checks the first run's published tables against a run kept in another work directory
+on the same web (``--base-port`` and ``--now`` make the web the same twice): every
+column but the timing ones (fetched/polled times, elapsed, next poll, run id, the HTTP
+``Date`` header) must be equal.
 
 Politeness is set so the web answers as fast as it can, and stated in the output:
 ``NEWS_HOST_INTERVAL=0``, ``NEWS_PER_HOST_CONCURRENCY=4``, ``NEWS_FETCH_WORKERS=16``,
@@ -30,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import math
 import os
@@ -77,6 +88,10 @@ def airflow_env(work: Path, args: argparse.Namespace) -> dict[str, str]:
     plugins = work / "plugins"
     plugins.mkdir(parents=True, exist_ok=True)
     shutil.copy(Path(__file__).with_name("pipeline_probe.py"), plugins / "pipeline_probe.py")
+    if not args.no_preload:  # the deployment's local settings: the library preloaded before forks
+        config = work / "airflow" / "config"
+        config.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / "config" / "airflow_local_settings.py", config / "airflow_local_settings.py")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "NEWS_"))}
     env.update({
         "AIRFLOW_HOME": str(work / "airflow"),
@@ -84,10 +99,15 @@ def airflow_env(work: Path, args: argparse.Namespace) -> dict[str, str]:
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(plugins),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__CORE__PARALLELISM": str(args.parallelism),
+        # The task supervisor waits up to this long on the finished task's closed sockets
+        # before it sees the process gone (Airflow's default 5 s: up to 5 s idle per task).
+        "AIRFLOW__WORKERS__MIN_HEARTBEAT_INTERVAL": str(args.min_heartbeat_interval),
         "NEWS_DATA_URL": str(work / "data"),
         "NEWS_FEEDS": str(work / "feeds.yaml"),
         "NEWS_BENCH_PROBE": str(work / "probe.jsonl"),
     })
+    if args.profile:
+        env["NEWS_BENCH_PROFILE"] = str(Path(args.profile).resolve())
     if args.executor:
         port = free_port()
         env.update({
@@ -145,19 +165,43 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_dag(env: dict[str, str], work: Path, label: str, executor: bool) -> dict:
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds so far of a process and its live children (the api-server and its workers)."""
+    if pid is None:
+        return 0.0
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            t = proc.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+def run_dag(env: dict[str, str], work: Path, label: str, executor: bool,
+            api_pid: int | None = None) -> dict:
     """One ``airflow dags test news_ingest`` in a subprocess: wall, CPU, load, exit code."""
     cmd = [str(ROOT / ".venv" / "bin" / "airflow"), "dags", "test", "news_ingest"]
     if executor:
         cmd.append("--use-executor")
     log = work / f"dag-{label}.log"
     load_before = os.getloadavg()[0]
+    api0 = tree_cpu(api_pid)
     cpu0, web0, t0, wall0 = children_cpu(), time.process_time(), time.time(), time.perf_counter()
     with open(log, "wb") as out:
         code = subprocess.run(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
     wall = time.perf_counter() - wall0
     return {"label": label, "code": code, "wall_s": wall, "cpu_s": children_cpu() - cpu0,
-            "web_cpu_s": time.process_time() - web0, "started": t0, "log": str(log),
+            "web_cpu_s": time.process_time() - web0, "api_cpu_s": tree_cpu(api_pid) - api0,
+            "started": t0, "log": str(log),
             "load": (load_before, os.getloadavg()[0])}
 
 
@@ -211,7 +255,8 @@ def report(run: dict, rows: list[dict], db: dict[str, float], counts: dict[str, 
           f"articles rows {counts.get('articles_rows', 0)}")
     rate = ingested / run["wall_s"] if run["wall_s"] else 0.0
     print(f"whole run: {run['wall_s']:.1f} s wall, {run['cpu_s']:.1f} s CPU (Airflow processes), "
-          f"web {run['web_cpu_s']:.1f} s CPU -> {rate:.2f} articles/s, {rate * DAY:,.0f}/day")
+          f"api-server {run['api_cpu_s']:.1f} s CPU, web {run['web_cpu_s']:.1f} s CPU -> "
+          f"{rate:.2f} articles/s, {rate * DAY:,.0f}/day")
     print(f"{'stage':14s} {'tasks':>5s} {'wall s':>8s} {'CPU s':>8s} {'TI dur s':>9s} "
           f"{'ms/article':>10s} {'peak RSS MB':>11s}")
     by_stage: dict[str, list[dict]] = defaultdict(list)
@@ -243,6 +288,50 @@ def report(run: dict, rows: list[dict], db: dict[str, float], counts: dict[str, 
             "overhead_s": overhead, "work_articles_per_s": work_rate}
 
 
+# Columns that differ between two runs of the same web by their timing alone.
+TIMING_COLUMNS = {"fetched_at", "polled_at", "elapsed_ms", "next_poll_at", "run_id"}
+TIMING_HEADERS = {"date"}
+
+
+def _comparable(data: Path, table: str, run_id: str | None) -> list[str]:
+    """One published table as sorted JSON lines without its timing columns."""
+    tbl = read_table(Store(str(data)), table)
+    if tbl is None:
+        return []
+    out = []
+    for row in tbl.to_pylist():
+        if run_id is not None and row.get("run_id") != run_id:
+            continue
+        row = {k: v for k, v in row.items() if k not in TIMING_COLUMNS and k != "date"}
+        if "headers" in row:
+            row["headers"] = sorted((k, v) for k, v in row["headers"] or []
+                                    if k.lower() not in TIMING_HEADERS)
+        if isinstance(row.get("body"), bytes):
+            row["body"] = row["body"].hex()
+        out.append(json.dumps(row, sort_keys=True, default=str))
+    return sorted(out)
+
+
+def compare_tables(data: Path, other: Path, run_id: str) -> list[str]:
+    """Differences between this run's tables and those of the first run under ``other``."""
+    con = sqlite3.connect(other.parent / "airflow" / "airflow.db")
+    try:
+        other_run = con.execute("SELECT run_id FROM dag_run ORDER BY id LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    differences = []
+    for table in ("articles", "copies", "feed_polls", "raw_pages"):
+        mine, theirs = _comparable(data, table, run_id), _comparable(other, table, other_run)
+        if mine != theirs:
+            only_mine = len(set(mine) - set(theirs))
+            differences.append(f"{table}: {len(mine)} rows here, {len(theirs)} there, "
+                               f"{only_mine} rows only here, e.g. "
+                               f"{next(iter(sorted(set(mine) - set(theirs))), '')[:300]}")
+        else:
+            print(f"  {table}: {len(mine)} rows, identical")
+    return differences
+
+
 def latest_run_id(work: Path, since: float) -> str:
     rows = probe_rows(work, since)
     if rows:
@@ -271,6 +360,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--json", help="also write the figures as JSON here")
+    parser.add_argument("--base-port", type=int, default=0,
+                        help="publishers on ports base..base+hosts-1 (default: any free ports)")
+    parser.add_argument("--now", help="the web's clock, ISO 8601 UTC (default: now); with "
+                                      "--base-port, two runs see the same web")
+    parser.add_argument("--compare-with", metavar="WORKDIR",
+                        help="check the first run's tables equal those of a run kept in WORKDIR "
+                             "(--keep or --workdir) on the same web (--base-port, --now)")
+    parser.add_argument("--min-heartbeat-interval", type=int, default=1,
+                        help="[workers] min_heartbeat_interval, seconds (Airflow's default: 5)")
+    parser.add_argument("--no-preload", action="store_true",
+                        help="without config/airflow_local_settings.py (tasks import the library "
+                             "themselves)")
+    parser.add_argument("--profile", help="write a cProfile file of each task's callable into this folder")
     args = parser.parse_args(argv)
 
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-bench-"))
@@ -287,23 +389,28 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"airflow db migrate: {time.perf_counter() - t:.1f} s (not counted)")
         t = time.process_time()
+        api_pid = None
         with contextlib.ExitStack() as stack:
             if args.executor:
-                stack.enter_context(api_server(env, work))
-            web = stack.enter_context(LoadWeb(args.pages, args.hosts, args.feeds, page_kb=args.page_kb))
+                api_pid = stack.enter_context(api_server(env, work)).pid
+            now = dt.datetime.fromisoformat(args.now) if args.now else None
+            web = stack.enter_context(LoadWeb(args.pages, args.hosts, args.feeds, page_kb=args.page_kb,
+                                              now=now, base_port=args.base_port))
             print(f"web: {args.hosts} hosts, {args.feeds} feeds, {web.expected(1)['pages']} pages "
                   f"(median {web.page_bytes() / 1024:.0f} KB), built in {time.process_time() - t:.1f} s CPU")
             settings = politeness(args, web)
             env.update(settings)
             print("settings: " + " ".join(f"{k}={v}" for k, v in settings.items()) +
-                  f"; mode: {'LocalExecutor, parallelism ' + str(args.parallelism) if args.executor else 'airflow dags test (tasks in-process, one at a time)'}")
+                  f"; mode: {'LocalExecutor, parallelism ' + str(args.parallelism) if args.executor else 'airflow dags test (tasks in-process, one at a time)'}"
+                  f"; library preloaded before forks: {'no' if args.no_preload else 'yes (config/airflow_local_settings.py)'}"
+                  f"; [workers] min_heartbeat_interval {args.min_heartbeat_interval} s")
             web.write_registry(work / "feeds.yaml")
             editions = [("first", 1)] + ([("new-only", 2)] if args.new > 0 else [])
             for label, edition in editions:
                 if edition > 1:
                     web.next_edition(max(1, round(args.pages * args.new)))
                     env["NEWS_MAX_ENTRIES_PER_FEED"] = politeness(args, web)["NEWS_MAX_ENTRIES_PER_FEED"]
-                run = run_dag(env, work, label, args.executor)
+                run = run_dag(env, work, label, args.executor, api_pid)
                 rows = probe_rows(work, run["started"])
                 run["run_id"] = latest_run_id(work, run["started"])
                 counts = outcomes(work, run["run_id"])
@@ -313,6 +420,14 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"the DAG run failed: see {run['log']}", file=sys.stderr)
                     return 1
         failed = [r["label"] for r in results if r["ingested"] != r["expected"]["pages"]]
+        if args.compare_with:
+            differences = compare_tables(work / "data", Path(args.compare_with) / "data",
+                                         results[0]["run_id"])
+            print(f"check: first run's tables against {args.compare_with}: "
+                  + ("identical (timing columns and run ids aside)" if not differences
+                     else "DIFFERENT\n  " + "\n  ".join(differences)))
+            if differences:
+                failed.append("compare")
         dup_found = results[0]["counts"].get("duplicate", 0) if results else 0
         print(f"\ncheck: every page ingested in {'every run' if not failed else 'no: ' + ', '.join(failed)}; "
               f"first run: {dup_found} duplicates found for {results[0]['expected']['syndicated_copies']} "

@@ -54,24 +54,27 @@ PAGES = pa.schema([
     ("headers", pa.map_(pa.string(), pa.string())), ("fetched_at", TS),
     ("body", pa.binary()), ("error_kind", pa.string()), ("error", pa.string()),
 ])
+# The country tags of one article: computed per article in extract (mapped), picked for
+# the run's new stories by the geo stage.
+COUNTRY_TAGS = [
+    ("countries_mentioned", STRINGS), ("countries_about", STRINGS),
+    ("country_counts", ARTICLES.field("country_counts").type),
+    ("country_evidence", ARTICLES.field("country_evidence").type),
+]
 EXTRACTED = pa.schema([
     *(f for f in PAGES if f.name not in ("body", "headers")),
     ("ok", pa.bool_()), ("text", pa.string()), ("page_title", pa.string()),
     ("page_authors", STRINGS), ("language", pa.string()), ("language_source", pa.string()),
     ("page_published_at", TS), ("published_at_source", pa.string()),
     ("canonical_url", pa.string()), ("tags", STRINGS), ("truncated", pa.bool_()),
-    ("extractor", pa.string()),
+    ("extractor", pa.string()), *COUNTRY_TAGS,
 ])
 DEDUPED = pa.schema([
     ("copy_id", pa.string()), ("cluster_id", pa.string()), ("rule", pa.string()),
     ("similarity", pa.float32()), ("matched_id", pa.string()), ("is_canonical", pa.bool_()),
     ("existing", pa.bool_()),
 ])
-TAGGED = pa.schema([
-    ("copy_id", pa.string()), ("countries_mentioned", STRINGS), ("countries_about", STRINGS),
-    ("country_counts", ARTICLES.field("country_counts").type),
-    ("country_evidence", ARTICLES.field("country_evidence").type),
-])
+TAGGED = pa.schema([("copy_id", pa.string()), *COUNTRY_TAGS])
 
 
 def utcnow() -> datetime:
@@ -373,6 +376,7 @@ def extract_group(ctx: RunContext, ref: str) -> str:
                 canonical_url=res.canonical_url, tags=list(res.tags), truncated=res.truncated,
                 extractor=res.extractor,
             )
+            row.update(_country_tags(row))
         rows.append(row)
     _write(ctx, f"extracted-{ref}.parquet", EXTRACTED, rows)
     ctx.store.write_bytes(f"{ctx.staging}/templates-{ref}.json", templates.to_json())
@@ -422,10 +426,25 @@ def dedup_stage(ctx: RunContext, refs: Sequence[str]) -> str:
 
 
 # -- geo ----------------------------------------------------------------------------------
-def geo_stage(ctx: RunContext, refs: Sequence[str]) -> str:
-    """Tag the run's new stories with the countries they mention and are about."""
+def _country_tags(row: dict) -> dict:
+    """The countries an extracted article mentions and is about, as the TAGGED columns.
+
+    A function of the article's title and text alone, so each extract task tags its own
+    articles (in parallel) and the geo stage only picks the run's new stories."""
     from newsingest.geo import tag_countries
 
+    tags = tag_countries(_title(row), row["text"] or "")
+    return {
+        "countries_mentioned": tags.mentioned, "countries_about": tags.about,
+        "country_counts": [{"code": c, "count": n} for c, n in tags.counts.items()],
+        "country_evidence": [{"code": e.code, "surface": e.surface, "field": e.field,
+                              "start": e.start, "end": e.end} for e in tags.evidence],
+    }
+
+
+def geo_stage(ctx: RunContext, refs: Sequence[str]) -> str:
+    """The country tags of the run's new stories (tagged in extract; an article staged
+    without them, by an older version of this module, is tagged here)."""
     canon = {r["copy_id"] for r in _read(ctx, f"{ctx.staging}/dedup.parquet")
              if r["is_canonical"] and not r["existing"]}
     out = []
@@ -433,14 +452,8 @@ def geo_stage(ctx: RunContext, refs: Sequence[str]) -> str:
         for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet"):
             if r["copy_id"] not in canon:
                 continue
-            tags = tag_countries(_title(r), r["text"] or "")
-            out.append({
-                "copy_id": r["copy_id"], "countries_mentioned": tags.mentioned,
-                "countries_about": tags.about,
-                "country_counts": [{"code": c, "count": n} for c, n in tags.counts.items()],
-                "country_evidence": [{"code": e.code, "surface": e.surface, "field": e.field,
-                                      "start": e.start, "end": e.end} for e in tags.evidence],
-            })
+            tags = r if r.get("countries_mentioned") is not None else _country_tags(r)
+            out.append({"copy_id": r["copy_id"], **{name: tags[name] for name, _ in COUNTRY_TAGS}})
     return _write(ctx, "geo.parquet", TAGGED, out)
 
 
