@@ -103,6 +103,10 @@ class Gazetteer:
     # DATELINE_TOWN_MIN_POP people ("london" -> GB, CA, US; "palestine" -> US), for
     # context resolution
     namesakes: dict[str, frozenset[str]] = field(default_factory=dict)
+    # town name -> the US states, Canadian provinces and Australian states (normalised
+    # names) that hold a town of that name of at least DATELINE_TOWN_MIN_POP people
+    # ("mansfield" -> ohio, texas, massachusetts), for ambiguous datelines
+    namesake_states: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def words(self, name: str) -> frozenset[str]:
         """A rule word list (empty if absent)."""
@@ -454,7 +458,7 @@ def build_gazetteer() -> Gazetteer:
               if full.isascii() or max(full) <= "\xff"]
     return Gazetteer(_automaton(patterns), entries, rules, place_codes, _dateline_towns(cities),
                      values, _automaton([p for p, _v in latin1]), [v for _p, v in latin1],
-                     namesakes)
+                     namesakes, _namesake_states(cities))
 
 
 def _automaton(patterns: list[bytes]) -> ahocorasick_rs.BytesAhoCorasick:
@@ -498,6 +502,37 @@ def _namesakes(cities: dict[str, dict]) -> dict[str, frozenset[str]]:
     for city in cities.values():
         if city["population"] >= DATELINE_TOWN_MIN_POP:
             seen.setdefault(normalise(city["name"]).strip(), set()).add(city["countrycode"])
+    return {k: frozenset(v) for k, v in seen.items()}
+
+
+# geonames' first-level codes of Canada and Australia (the US uses postal codes, which
+# ISO 3166-2 shares) -> ISO 3166-2 subdivision codes
+_GEONAMES_ADMIN1 = {
+    "CA": {"01": "AB", "02": "BC", "03": "MB", "04": "NB", "05": "NL", "07": "NS", "08": "ON",
+           "09": "PE", "10": "QC", "11": "SK", "12": "YT", "13": "NT", "14": "NU"},
+    "AU": {"01": "ACT", "02": "NSW", "03": "NT", "04": "QLD", "05": "SA", "06": "TAS",
+           "07": "VIC", "08": "WA"},
+}
+
+
+def _namesake_states(cities: dict[str, dict]) -> dict[str, frozenset[str]]:
+    """Town name -> normalised names of the US states, Canadian provinces and Australian
+    states with a town of that name of at least ``DATELINE_TOWN_MIN_POP`` people."""
+    import pycountry
+
+    names: dict[str, list[str]] = {}
+    for cc in ("US", "CA", "AU"):
+        for sub in pycountry.subdivisions.get(country_code=cc) or ():
+            names[sub.code] = [normalise(n).strip() for n in (sub.name, *_ascii_forms(sub.name))]
+    seen: dict[str, set[str]] = {}
+    for city in cities.values():
+        cc = city["countrycode"]
+        if city["population"] < DATELINE_TOWN_MIN_POP or cc not in ("US", "CA", "AU"):
+            continue
+        admin1 = city.get("admin1code") or ""
+        code = f"{cc}-{_GEONAMES_ADMIN1.get(cc, {}).get(admin1, admin1)}"
+        if code in names:
+            seen.setdefault(normalise(city["name"]).strip(), set()).update(names[code])
     return {k: frozenset(v) for k, v in seen.items()}
 
 

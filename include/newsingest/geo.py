@@ -257,6 +257,21 @@ Turkey, "SPANISH FORK, Utah" not Spain).
 A dateline place the gazetteer does not know is looked up among towns of at least 15,000
 people (``Gazetteer.dateline_towns``: "MONTPELLIER (AFP) -"); such towns never count in
 running text.
+An ambiguous dateline follows the story's own places, as running-text towns do: a place
+with no state, province or country after it (an explicit qualifier always wins, and so
+does a "City, State" pair in the text) whose name towns of at least 15,000 people in
+other countries share (``Gazetteer.namesakes``) is the namesake that the story points
+to, strongest first: a state or province that holds a namesake town ("ALEXANDRIA - ...
+Louisiana farmers", ``Gazetteer.namesake_states``); for a place the gazetteer does not
+list as a city (a dateline town, or a province's name: "MANSFIELD —", "NEW BRUNSWICK"),
+also the one namesake country of the story's states, provinces and counties ("MANSFIELD
+— ... a Texas Department of Transportation engineer"), then the one named by its
+unambiguous towns, country names and demonyms ("NEW BRUNSWICK - ... the U.S. Food and
+Drug Administration"). The largest place stays when the story names its country in any
+way, points to several namesakes, or to none; a big city never moves on a country name
+or a state without a namesake ("LONDON - Hydro-Quebec is issuing ..." stays London).
+The story's bare uses of the name follow the dateline. Checked only for a dateline place
+with namesakes abroad.
 """
 
 from __future__ import annotations
@@ -270,6 +285,7 @@ from newsingest.gazetteer import get_gazetteer
 from newsingest.geo_lead import (
     _LIST_GAPS,
     _dateline,
+    _dateline_from_story,
     _demote_secondary,
     _lead_bounds,
     _promoted,
@@ -280,6 +296,7 @@ from newsingest.geo_match import (
     _CODES,
     _DOMESTIC_KINDS,
     _END,
+    _ENTRY,
     _FIELD,
     _KIND,
     _PLACE_KINDS,
@@ -429,8 +446,17 @@ def tag_countries(title: str, text: str) -> CountryTags:
     if mentions and (doc.orgs or "<" in text or "<" in title):
         mentions = _drop_organisations(doc, mentions)
 
-    dateline, d_start, d_end, body = (_dateline(g, text, doc.moved) if text
-                                      else ((), 0, 0, 0))
+    dateline, d_start, d_end, body, d_key = (_dateline(g, text, doc.moved) if text
+                                             else ((), 0, 0, 0, ""))
+    if (d_key and len(dateline) == 1 and d_key in g.namesakes and d_key not in doc.moved
+            and not g.namesakes[d_key] <= set(dateline)):
+        # an ambiguous dateline place ("MANSFIELD —"): the story's own places decide
+        code = _dateline_from_story(g, mentions, d_key, dateline[0], body)
+        if code != dateline[0]:
+            dateline = (code,)
+            for m in mentions:          # the story's bare uses of the name follow it
+                if m[_ENTRY].key == d_key and len(m[_CODES]) == 1:
+                    m[_CODES] = dateline
     if not mentions and not dateline:
         # no country at all (a good share of real news): the towns of local institutions
         mentions = _local_town(doc) if text else []

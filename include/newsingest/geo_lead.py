@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from newsingest.gazetteer import Gazetteer, normalise
-from newsingest.geo_match import _CODES, _END, _KIND, _PLACE_KINDS, _START
+from newsingest.geo_match import _CODES, _END, _ENTRY, _FIELD, _KIND, _PLACE_KINDS, _START
 
 # a date after the place: a word of three to nine letters and a day, either order
 # ("March 3", "APRIL 9", "ABR 9", "2 March"); the word must be a month (_MONTHS), checked
@@ -41,10 +41,12 @@ _VISIT_ADVERBS = frozenset(("back", "home", "again", "directly", "straight", "br
 _LIST_GAPS = frozenset((", ", " and ", ", and ", " and the ", ", and the ", ", the ", " or "))
 
 
-def _dateline(g: Gazetteer, text: str,
-              moved: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], int, int, int]:
-    """Codes of the dateline place (region first), the span of the deciding words and
-    the end of the whole dateline (where the story's first sentence starts)."""
+def _dateline(g: Gazetteer, text: str, moved: dict[str, tuple[str, ...]]
+              ) -> tuple[tuple[str, ...], int, int, int, str]:
+    """Codes of the dateline place (region first), the span of the deciding words, the
+    end of the whole dateline (where the story's first sentence starts) and the key of a
+    place without a state, province or country after it ("" when it has one), which the
+    story may still resolve (:func:`_dateline_from_story`)."""
     head = text[:160]
     m = None
     # the regex is slow on ordinary text: try it only up to each "<separator><space>"
@@ -65,24 +67,73 @@ def _dateline(g: Gazetteer, text: str,
                 rk = normalise(region).strip()
                 where = _region_abbrev(g, region)
                 if where:                   # "Ga.", "Va" (no dot), "Ont.", "NSW"
-                    return where, rs, re_, m.end()
+                    return where, rs, re_, m.end(), ""
                 if rk == "georgia":
                     ge = place.lower() in g.words("georgia:ge_cities")
-                    return (("GE",) if ge else ("US",)), rs, re_, m.end()
+                    return (("GE",) if ge else ("US",)), rs, re_, m.end(), ""
                 if rk in g.place_codes:
-                    return g.place_codes[rk], rs, re_, m.end()
+                    return g.place_codes[rk], rs, re_, m.end(), ""
             ps, pe = m.span("place")
             pk = normalise(place).strip()
             if pk == "georgia":
-                return ("GE",), ps, pe, m.end()
+                return ("GE",), ps, pe, m.end(), ""
             codes = moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk)
-            return codes or _abbreviated_town(g, pk), ps, pe, m.end()
+            return codes or _abbreviated_town(g, pk), ps, pe, m.end(), pk
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
         ps, pe = m.span("place")
-        return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1
-    return (), 0, 0, 0
+        return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1, pk
+    return (), 0, 0, 0, ""
+
+
+_STORY_KINDS = frozenset(("place", "name", "alias", "demonym", "metonym", "foreign"))
+
+
+def _dateline_from_story(g: Gazetteer, mentions: list[list], key: str, own: str,
+                         body: int) -> str:
+    """The country of an unqualified dateline place whose name towns in other countries
+    share ("MANSFIELD —", "NEW BRUNSWICK", "Alexandria"), read from the story's other
+    places, strongest first: a state or province holding a namesake town ("Ohio",
+    "Louisiana"); for a place the gazetteer does not list as a city, also the one
+    namesake country of the story's states, provinces, counties and resolved towns, then
+    the one named by its unambiguous towns, country names and demonyms. ``own`` (the
+    largest place's country) stays when the story points to it in any way, to several
+    namesakes at once, or to none. Mentions of the dateline's own name and inside the
+    dateline are no evidence."""
+    choices = g.namesakes[key]
+    homes = g.namesake_states.get(key, frozenset())
+    exact: set[str] = set()             # states that hold a namesake town
+    states: set[str] = set()
+    others: set[str] = set()
+    for m in mentions:
+        codes = m[_CODES]
+        if len(codes) != 1 or (m[_START] < body and m[_FIELD] == "text"):
+            continue
+        e = m[_ENTRY]
+        if e.key == key:
+            continue
+        c = codes[0]
+        if c == own:
+            return own                  # the story names the default's country too
+        if c not in choices:
+            continue
+        kind = m[_KIND]
+        if kind == "state" or (e.namesake and codes != e.codes):
+            states.add(c)               # "Ohio", "Laurens County", a town resolved so
+            if e.key in homes:
+                exact.add(c)
+        elif kind in _STORY_KINDS and not e.namesake:
+            others.add(c)               # "Columbus", "the U.S. Food and Drug ..."
+    e = g.entries.get(key)
+    tiers = (exact,) if e is not None and e.kind in _CITY_KINDS else (exact, states, others)
+    for found in tiers:
+        if found:
+            return found.pop() if len(found) == 1 else own
+    return own
+
+
+_CITY_KINDS = frozenset(("place", "name"))
 
 
 _TOWN_PREFIXES = {"st": ("st ", "saint"), "ste": ("sainte",), "ft": ("fort",), "mt": ("mount",)}
