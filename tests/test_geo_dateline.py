@@ -62,3 +62,27 @@ def test_bare_uses_of_the_dateline_town_follow_it() -> None:
                       "to repave the roads. Mansfield police will close two streets.")
     assert r.about == ["US"]
     assert "GB" not in r.counts
+
+
+@pytest.mark.parametrize("text, mentioned", [
+    # a city with namesakes follows the story's other towns, all in one namesake country
+    ("The London Knights beat the Brampton Battalion 4-1 on Friday at the arena downtown.",
+     ["CA"]),
+    # ... not when those towns are in several countries, nor when its own country is named
+    ("The London office will work with teams in Brampton and Tokyo on the project.",
+     ["CA", "GB", "JP"]),
+    ("A London firm with British owners opened a plant in Brampton.", ["CA", "GB"]),
+])
+def test_running_text_city_follows_the_story_towns(text: str, mentioned: list[str]) -> None:
+    assert sorted(tag_countries("Local news", text).mentioned) == mentioned
+
+
+def test_local_towns_follow_each_other() -> None:
+    # a story that names no country: the towns of its local institutions, an ambiguous one
+    # (Mansfield: England, Ohio, Texas, Louisiana ...) following an unambiguous one
+    text = ("Pastor on patrol. MANSFIELD -- The Mansfield Police Department will take a "
+            "pastor on its patrols, a programme the Shreveport Police Department began "
+            "last year.")
+    assert tag_countries("", text).mentioned == ["US"]
+    alone = "Pastor on patrol. MANSFIELD -- The Mansfield Police Department will add patrols."
+    assert tag_countries("", alone).mentioned == ["GB"]

