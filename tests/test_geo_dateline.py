@@ -86,3 +86,20 @@ def test_local_towns_follow_each_other() -> None:
     assert tag_countries("", text).mentioned == ["US"]
     alone = "Pastor on patrol. MANSFIELD -- The Mansfield Police Department will add patrols."
     assert tag_countries("", alone).mentioned == ["GB"]
+
+
+@pytest.mark.parametrize("text, code", [
+    # English names of towns that geonames spells in the local language
+    ("HANOVER, May 2 - The engineering group expects lower sales this year.", "DE"),
+    ("BASLE, May 2 - The drug maker raised its dividend.", "CH"),
+    ("GHENT, May 2 - The steel maker cut 300 jobs.", "BE"),
+])
+def test_english_town_names_in_datelines(text: str, code: str) -> None:
+    assert tag_countries("Results", text).about == [code]
+
+
+def test_english_town_name_with_a_us_namesake_follows_its_state() -> None:
+    # Hanover, Pennsylvania: the state holds a namesake town
+    r = tag_countries("Plant", "HANOVER, May 2 - The snack maker will add a shift at its "
+                      "plant, the Pennsylvania labor department said.")
+    assert r.about == ["US"]
