@@ -103,3 +103,11 @@ def test_english_town_name_with_a_us_namesake_follows_its_state() -> None:
     r = tag_countries("Plant", "HANOVER, May 2 - The snack maker will add a shift at its "
                       "plant, the Pennsylvania labor department said.")
     assert r.about == ["US"]
+
+
+def test_bare_uses_follow_a_qualified_dateline() -> None:
+    # (an abbreviation without its dot: a dateline form only, no "City, St." pair)
+    r = tag_countries("Hotels full", "NAPLES, Fla, May 2 - Hotels in Naples were full "
+                      "this weekend, the county tourism office said.")
+    assert r.about == ["US"]
+    assert "IT" not in r.counts

@@ -274,8 +274,9 @@ unambiguous towns, country names and demonyms ("NEW BRUNSWICK - ... the U.S. Foo
 Drug Administration"). The largest place stays when the story names its country in any
 way, points to several namesakes, or to none; a big city never moves on a country name
 or a state without a namesake ("LONDON - Hydro-Quebec is issuing ..." stays London).
-The story's bare uses of the name follow the dateline. Checked only for a dateline place
-with namesakes abroad.
+The story's bare uses of the name follow the dateline, and so do those of a qualified
+dateline place ("NAPLES, Fla. - ... Naples Federal Savings" names no Italian town).
+Checked only for a dateline place with namesakes abroad or a qualifier.
 """
 
 from __future__ import annotations
@@ -450,8 +451,13 @@ def tag_countries(title: str, text: str) -> CountryTags:
     if mentions and (doc.orgs or "<" in text or "<" in title):
         mentions = _drop_organisations(doc, mentions)
 
-    dateline, d_start, d_end, body, d_key = (_dateline(g, text, doc.moved) if text
-                                             else ((), 0, 0, 0, ""))
+    dateline, d_start, d_end, body, d_key, d_qualified = (
+        _dateline(g, text, doc.moved) if text else ((), 0, 0, 0, "", ""))
+    if d_qualified and dateline:
+        # "NAPLES, Fla.": the story's bare "Naples" is the dateline's town too
+        for m in mentions:
+            if m[_ENTRY].key == d_qualified and m[_KIND] == "place":
+                m[_CODES] = dateline
     if (d_key and len(dateline) == 1 and d_key in g.namesakes and d_key not in doc.moved
             and not g.namesakes[d_key] <= set(dateline)):
         # an ambiguous dateline place ("MANSFIELD —"): the story's own places decide

@@ -42,11 +42,12 @@ _LIST_GAPS = frozenset((", ", " and ", ", and ", " and the ", ", and the ", ", t
 
 
 def _dateline(g: Gazetteer, text: str, moved: dict[str, tuple[str, ...]]
-              ) -> tuple[tuple[str, ...], int, int, int, str]:
+              ) -> tuple[tuple[str, ...], int, int, int, str, str]:
     """Codes of the dateline place (region first), the span of the deciding words, the
-    end of the whole dateline (where the story's first sentence starts) and the key of a
+    end of the whole dateline (where the story's first sentence starts), the key of a
     place without a state, province or country after it ("" when it has one), which the
-    story may still resolve (:func:`_dateline_from_story`)."""
+    story may still resolve (:func:`_dateline_from_story`), and the key of a place with
+    one ("naples" in "NAPLES, Fla."; else ""), whose bare uses in the story follow it."""
     head = text[:160]
     m = None
     # the regex is slow on ordinary text: try it only up to each "<separator><space>"
@@ -65,26 +66,27 @@ def _dateline(g: Gazetteer, text: str, moved: dict[str, tuple[str, ...]]
             rs, re_ = m.span("region")
             if region:
                 rk = normalise(region).strip()
+                qk = normalise(place).strip()
                 where = _region_abbrev(g, region)
                 if where:                   # "Ga.", "Va" (no dot), "Ont.", "NSW"
-                    return where, rs, re_, m.end(), ""
+                    return where, rs, re_, m.end(), "", qk
                 if rk == "georgia":
                     ge = place.lower() in g.words("georgia:ge_cities")
-                    return (("GE",) if ge else ("US",)), rs, re_, m.end(), ""
+                    return (("GE",) if ge else ("US",)), rs, re_, m.end(), "", qk
                 if rk in g.place_codes:
-                    return g.place_codes[rk], rs, re_, m.end(), ""
+                    return g.place_codes[rk], rs, re_, m.end(), "", qk
             ps, pe = m.span("place")
             pk = normalise(place).strip()
             if pk == "georgia":
-                return ("GE",), ps, pe, m.end(), ""
+                return ("GE",), ps, pe, m.end(), "", ""
             codes = moved.get(pk) or g.place_codes.get(pk) or g.dateline_towns.get(pk)
-            return codes or _abbreviated_town(g, pk), ps, pe, m.end(), pk
+            return codes or _abbreviated_town(g, pk), ps, pe, m.end(), pk, ""
     m = _DATELINE_DOT_RE.match(head)
     if m:
         pk = normalise(m.group("place")).strip()
         ps, pe = m.span("place")
-        return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1, pk
-    return (), 0, 0, 0, ""
+        return moved.get(pk) or g.place_codes.get(pk, ()), ps, pe, pe + 1, pk, ""
+    return (), 0, 0, 0, "", ""
 
 
 _STORY_KINDS = frozenset(("place", "name", "alias", "demonym", "metonym", "foreign"))
