@@ -746,14 +746,17 @@ def _shared_keys(occ_key: np.ndarray, occ_doc: np.ndarray, live: np.ndarray,
     left = sparse.csr_matrix((w[k[isb]], (d[isb] - nh, k[isb])), shape=(nb, nk))
     qs, os_, vs = [], [], []
     for start in range(0, nb, block_rows):
-        prod = (left[start:start + block_rows] @ right).tocoo()
-        r, c, v = prod.row.astype(np.int64) + start, prod.col.astype(np.int64), prod.data
-        ok = ((c < nh) | (c > r + nh)) & ((v & ((1 << 20) - 1)) >= min_shared)
-        r, c, v = r[ok], c[ok], v[ok]
-        order = np.lexsort((c, r))
-        qs.append(r[order])
-        os_.append(c[order])
-        vs.append(v[order])
+        prod = left[start:start + block_rows] @ right
+        prod.sort_indices()   # row-major, columns ascending: (q, o) order
+        v = prod.data
+        idx = np.flatnonzero((v & ((1 << 20) - 1)) >= min_shared)
+        r = np.repeat(np.arange(start, start + prod.shape[0], dtype=np.int64),
+                      np.diff(prod.indptr))[idx]
+        c = prod.indices[idx].astype(np.int64)
+        ok = (c < nh) | (c > r + nh)
+        qs.append(r[ok])
+        os_.append(c[ok])
+        vs.append(v[idx][ok])
     if not qs:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), np.zeros(0)
