@@ -70,3 +70,22 @@ def test_doc_extent_counts_and_top_order():
     assert top.tolist() == [10, 0, 2, 0]
     full, top = _doc_extent(np.zeros(0, np.uint64), 2)
     assert full.tolist() == [0, 0] and top.tolist() == [0, 0]
+
+
+def test_shared_keys_keep_selects_the_same_pairs_in_every_block_size():
+    rng = np.random.default_rng(5)
+    nh, nb, nkeys = 50, 90, 200
+    occ_key, occ_doc = _occurrences(rng, nh, nb, nkeys, common=6)
+    live = np.ones(nkeys, bool)
+    numeric = rng.random(nkeys) < 0.3
+
+    def keep(q, o, shared):   # a size test's shape: depends on the pair and its count
+        return (shared >= 3) | ((q + o) % 4 == 0)
+
+    eq, eo, eov, enum = _join(occ_key, occ_doc, live, numeric, nh, nb, 2)
+    want = [(a, b, c, d) for a, b, c, d in zip(eq, eo, eov, enum) if c >= 3 or (a + b) % 4 == 0]
+    assert 0 < len(want) < len(eq)
+    for block in (1, 13, 512):
+        q, o, ov, num = _shared_keys(occ_key, occ_doc, live, numeric, nh, nb, 2, keep=keep,
+                                     block_rows=block)
+        assert list(zip(q.tolist(), o.tolist(), ov.tolist(), num.tolist())) == want
