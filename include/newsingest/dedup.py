@@ -68,10 +68,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 from urllib.parse import urlsplit
 
 import numpy as np
+from scipy import sparse
 
 from newsingest.dedup_store import Store, empty_columns, expand_ranges, lookup
 from newsingest.shingles import LEAD_CAP, LEAD_HEAD, sketch_batch, stable_hash64
@@ -176,7 +177,7 @@ class _Batch:
     e_doc: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     tau: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     occ: tuple | None = None
-    pairs: tuple | None = None
+    cand_stop: np.ndarray | None = None
     nclean: tuple[np.ndarray, np.ndarray] | None = None
 
 
@@ -357,30 +358,9 @@ class DedupIndex:
                                   batch.src[batch.e_doc[m[len(hd):]]]])
         sel = np.ones(len(occ_key), bool) if corpus else hist_only
         stop = hard | self._stop_keys(occ_key[sel], occ_label[sel], occ_src[sel], len(ukeys))
-        if batch.pairs is None:
-            # every (batch doc, other doc) sharing a key, once; pass 2 reuses them
-            keep = ~stop[occ_key]
-            occ_key, occ_doc = occ_key[keep], occ_doc[keep]
-            order = np.argsort(occ_key, kind="stable")
-            ks, ds = occ_key[order], occ_doc[order]
-            gsize = np.bincount(ks, minlength=len(ukeys))
-            gstart = np.cumsum(gsize) - gsize
-            left_pos = np.flatnonzero(ds >= nh)
-            g = ks[left_pos]
-            reps = gsize[g]
-            left = np.repeat(ds[left_pos] - nh, reps)
-            right = ds[expand_ranges(gstart[g], reps)]
-            ok = (right < nh) | (right > left + nh)
-            code = left[ok] * (nh + nb) + right[ok]
-            row_key = np.repeat(g, reps)[ok]
-            pairs, pinv = np.unique(code, return_inverse=True)
-            batch.pairs = (pairs, pinv, row_key)
-        pairs, pinv, row_key = batch.pairs
-        live = ~stop[row_key]
-        overlap = np.bincount(pinv, weights=live, minlength=len(pairs))
-        numeric = live & ((ukeys[row_key] & 1) == 1)
-        num_overlap = np.bincount(pinv, weights=numeric, minlength=len(pairs))
-        q, o = pairs // (nh + nb), pairs % (nh + nb)
+        if batch.cand_stop is None:
+            batch.cand_stop = stop   # pass 1's: pass 2 scores only pass 1's candidate keys
+        live = ~stop & ~batch.cand_stop
         # the batch docs' clean samples, for exact denominators
         clean = ~stop[inv]
         is_num = (batch.e_key & 1) == 1
@@ -389,6 +369,16 @@ class DedupIndex:
         if corpus:
             batch.nclean = (np.bincount(batch.e_doc[clean], minlength=nb),
                             np.bincount(batch.e_doc[clean & is_num], minlength=nb))
+        rules = self.rules
+        min_c = rules.min_containment if corpus else rules.pass1_containment
+
+        def sized(q: np.ndarray, o: np.ndarray, overlap: np.ndarray) -> np.ndarray:
+            n_q, n_o = self._pair_sizes(batch, q, o, ccode)[5:]
+            return _size_ok(n_q, n_o, overlap, min_c, rules)
+
+        q, o, overlap, num_overlap = _shared_keys(
+            occ_key, occ_doc, live, (ukeys & 1) == 1, nh, nb, max(1, min(rules.min_overlap, 2)),
+            keep=None if self.debug is not None and corpus else sized)
         return self._score(batch, q, o, overlap, num_overlap, ccode, ncode, window, corpus)
 
     def _occurrences(self, batch: _Batch, window: int):
@@ -438,30 +428,41 @@ class DedupIndex:
             stop[code[starts][per >= rules.outlet_clusters] >> sb] = True
         return stop
 
-    def _score(self, batch: _Batch, q: np.ndarray, o: np.ndarray, overlap: np.ndarray,
-               num_overlap: np.ndarray, ccode: np.ndarray, ncode: np.ndarray, window: int,
-               final: bool):
-        rules, store = self.rules, self._store
-        nh = len(store)
-        cand = overlap >= min(rules.min_overlap, 2)
-        q, o, overlap, num_overlap = q[cand], o[cand], overlap[cand], num_overlap[cand]
+    def _pair_sizes(self, batch: _Batch, q: np.ndarray, o: np.ndarray, ccode: np.ndarray):
+        """Of candidate pairs: whether o is in the batch, its batch and history rows, the
+        pair's tau, the history's sample scale, and both clean sample sizes under tau."""
+        store = self._store
+        nh, nb = len(store), len(batch.docs)
         is_b = o >= nh
         ob = np.where(is_b, o - nh, 0)
         oh = np.where(is_b, 0, o)
         tau_q = batch.tau[q]
         tau_o = np.where(is_b, batch.tau[ob], _take(store.cols["tau"], oh).astype(np.int64))
         tau = np.minimum(tau_q, tau_o)
-
-        def clean_count(codes: np.ndarray, docs: np.ndarray) -> np.ndarray:
-            base = docs.astype(np.uint64) * _SHIFT
-            return (np.searchsorted(codes, base + tau.astype(np.uint64), "left")
-                    - np.searchsorted(codes, base, "left")).astype(np.float64)
-
         scale = np.minimum(1.0, tau / np.maximum(_take(store.cols["tau"], oh).astype(np.float64), 1.0))
-        n_q, nn_q = clean_count(ccode, q), clean_count(ncode, q)
-        n_o = np.where(is_b, clean_count(ccode, ob),
+        n_q = _clean_count(ccode, q, tau, nb)
+        n_o = np.where(is_b, _clean_count(ccode, ob, tau, nb),
                        np.round(_take(store.cols["nclean"], oh) * scale))
-        nn_o = np.where(is_b, clean_count(ncode, ob),
+        return is_b, ob, oh, tau, scale, n_q, n_o
+
+    def _score(self, batch: _Batch, q: np.ndarray, o: np.ndarray, overlap: np.ndarray,
+               num_overlap: np.ndarray, ccode: np.ndarray, ncode: np.ndarray, window: int,
+               final: bool):
+        rules, store = self.rules, self._store
+        nb = len(batch.docs)
+        cand = overlap >= min(rules.min_overlap, 2)
+        q, o, overlap, num_overlap = q[cand], o[cand], overlap[cand], num_overlap[cand]
+        is_b, ob, oh, tau, scale, n_q, n_o = self._pair_sizes(batch, q, o, ccode)
+        min_c = rules.min_containment if final else rules.pass1_containment
+        if self.debug is None or not final:
+            # drop the candidates the size tests below reject (the same expressions)
+            # before the figures and leads
+            pre = np.flatnonzero(_size_ok(n_q, n_o, overlap, min_c, rules))
+            q, o, overlap, num_overlap = q[pre], o[pre], overlap[pre], num_overlap[pre]
+            is_b, ob, oh, tau, scale = is_b[pre], ob[pre], oh[pre], tau[pre], scale[pre]
+            n_q, n_o = n_q[pre], n_o[pre]
+        nn_q = _clean_count(ncode, q, tau, nb)
+        nn_o = np.where(is_b, _clean_count(ncode, ob, tau, nb),
                         np.round(_take(store.cols["nnum_clean"], oh) * scale))
         q_small = n_q <= n_o
         small = np.maximum(np.where(q_small, n_q, n_o), 1.0)
@@ -476,7 +477,6 @@ class DedupIndex:
         word_c = (overlap - num_overlap) / np.maximum(small - num_small, 1.0)
         figures_differ = (num_small >= rules.min_numeric) & (num_c < rules.numeric_ratio * word_c)
         t_o = np.where(is_b, batch.t[ob], _take(store.cols["t"], oh).astype(np.int64))
-        min_c = rules.min_containment if final else rules.pass1_containment
         if self.debug is not None and final:
             self.debug.append(dict(q=q, o=o, pre_contain=contain, pre_cover=cover,
                                    overlap=overlap, n_q=n_q, n_o=n_o, num_c=num_c,
@@ -708,6 +708,92 @@ def _take(col: np.ndarray, idx: np.ndarray) -> np.ndarray:
     if len(col):
         return col[idx]
     return np.zeros((len(idx), *col.shape[1:]), col.dtype)
+
+
+def _clean_count(codes: np.ndarray, docs: np.ndarray, tau: np.ndarray, nb: int) -> np.ndarray:
+    """Clean entries of each doc with an order below the pair's ``tau``: all of them when
+    ``tau`` is above the doc's largest order (most pairs), else searched."""
+    full, top = _doc_extent(codes, nb)
+    out = full[docs].astype(np.float64)
+    part = np.flatnonzero(tau < top[docs])
+    if len(part):
+        base = docs[part].astype(np.uint64) * _SHIFT
+        out[part] = (np.searchsorted(codes, base + tau[part].astype(np.uint64), "left")
+                     - np.searchsorted(codes, base, "left"))
+    return out
+
+
+def _size_ok(n_q: np.ndarray, n_o: np.ndarray, overlap: np.ndarray, min_c: float,
+             rules: MatchRules) -> np.ndarray:
+    """The near-duplicate rule's size tests (overlap, containment, coverage) of pairs."""
+    sm = np.maximum(np.where(n_q <= n_o, n_q, n_o), 1.0)
+    lg = np.maximum(np.where(n_q <= n_o, n_o, n_q), 1.0)
+    ov = np.minimum(overlap, sm)
+    return (ov >= np.minimum(rules.min_overlap, sm)) & (ov / sm >= min_c) & (ov / lg >= rules.min_coverage)
+
+
+def _doc_extent(codes: np.ndarray, nb: int) -> tuple[np.ndarray, np.ndarray]:
+    """Of sorted ``doc << 32 | order`` codes: per doc, how many, and 1 + its largest
+    order (0: none)."""
+    docs = np.arange(nb + 1, dtype=np.uint64) * _SHIFT
+    bounds = np.searchsorted(codes, docs, "left")
+    full = np.diff(bounds)
+    last = codes[np.maximum(bounds[1:] - 1, 0)] & np.uint64(0xFFFFFFFF) if len(codes) else \
+        np.zeros(nb, np.uint64)
+    top = np.where(full > 0, last.astype(np.int64) + 1, 0)
+    return full, top
+
+
+def _shared_keys(occ_key: np.ndarray, occ_doc: np.ndarray, live: np.ndarray,
+                 numeric: np.ndarray, nh: int, nb: int, min_shared: int,
+                 keep: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
+                 block_rows: int = 512) -> tuple[np.ndarray, ...]:
+    """Every (batch doc q, other doc o) sharing at least ``min_shared`` key occurrences
+    among the ``live`` keys: history docs (o < nh) and later batch docs (o > q + nh),
+    sorted by (q, o), with the shared count and the shared count of ``numeric`` keys.
+
+    A sparse product of the batch's key incidence rows by every doc's, in blocks of
+    ``block_rows`` batch docs: the cost is the co-occurrences, done in C, and only the
+    pairs kept are held (a key common to many docs makes many pairs; most share one key).
+    An occurrence pairs with every occurrence of its key in the other doc (a key twice in
+    a doc counts twice), as a join of occurrences would. ``keep(q, o, shared)``, when
+    given, selects among each block's pairs (the size tests: fewer and smaller arrays)."""
+    on = live[occ_key]
+    k, d = occ_key[on], occ_doc[on]
+    nk, nd = len(live), nh + nb
+    # weight 1 per shared occurrence, plus 1 << 20 when the key holds a number
+    w = 1 + (numeric.astype(np.int64) << 20)
+    docs_keys = sparse.csr_matrix((np.ones(len(k), np.int64), (d, k)), shape=(nd, nk))
+    isb = d >= nh
+    left = sparse.csr_matrix((w[k[isb]], (d[isb] - nh, k[isb])), shape=(nb, nk))
+    qs, os_, vs = [], [], []
+    for start in range(0, nb, block_rows):
+        # the other side: the history, then the batch from this block on (the pairs
+        # with earlier batch docs were made by their blocks)
+        others = docs_keys[np.r_[0:nh, nh + start:nd]]
+        prod = left[start:start + block_rows] @ others.T.tocsc()
+        prod = prod.tocsr()
+        prod.sort_indices()   # row-major, columns ascending: (q, o) order
+        v = prod.data
+        idx = np.flatnonzero((v & ((1 << 20) - 1)) >= min_shared)
+        r = np.repeat(np.arange(start, start + prod.shape[0], dtype=np.int64),
+                      np.diff(prod.indptr))[idx]
+        c = prod.indices[idx].astype(np.int64)
+        c[c >= nh] += start
+        ok = np.flatnonzero((c < nh) | (c > r + nh))
+        r, c, v = r[ok], c[ok], v[idx][ok]
+        if keep is not None and len(r):
+            ok = np.flatnonzero(keep(r, c, (v & ((1 << 20) - 1)).astype(np.float64)))
+            r, c, v = r[ok], c[ok], v[ok]
+        qs.append(r)
+        os_.append(c)
+        vs.append(v)
+    if not qs:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0), np.zeros(0)
+    v = np.concatenate(vs)
+    return (np.concatenate(qs), np.concatenate(os_), (v & ((1 << 20) - 1)).astype(np.float64),
+            (v >> 20).astype(np.float64))
 
 
 def _cat(e1, e2):
