@@ -44,6 +44,7 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import resource
 import secrets
 import shutil
@@ -67,6 +68,7 @@ from newsweb import LoadWeb  # noqa: E402
 from newsingest.store import Store  # noqa: E402
 from newsingest.summary import read_table  # noqa: E402
 
+# tag_countries: a task of its own before the geo stage moved into dedup (--compare-with old code).
 STAGES = ("plan", "poll", "fetch", "extract", "dedup", "tag_countries", "publish")
 DAY = 86_400
 
@@ -227,6 +229,121 @@ def db_durations(work: Path, run_id: str) -> dict[str, float]:
     return dict(out)
 
 
+def _epoch(value: str | None) -> float | None:
+    """A metadata-DB timestamp (SQLite text in UTC) as epoch seconds."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).timestamp()
+
+
+def _ready_at(ti: dict, tis: list[dict], order: list[str], parallel: int) -> float | None:
+    """When a task instance could have started: its upstream done and a worker slot free.
+
+    Upstream is the previous stage of the chain (the same map index between mapped
+    stages, else every instance of it); a slot is free once fewer than ``parallel``
+    other instances run."""
+    k = order.index(ti["task_id"])
+    if k == 0:
+        return None
+    up = [u for u in tis if u["task_id"] == order[k - 1]]
+    if ti["map_index"] >= 0 and up and up[0]["map_index"] >= 0:
+        up = [u for u in up if u["map_index"] == ti["map_index"]]
+    others = [o for o in tis if o is not ti]
+    busy_ends = [o["end"] for o in others if o["end"] <= ti["start"]
+                 and sum(1 for q in others if q["start"] < o["end"] <= q["end"]) >= parallel]
+    return max([u["end"] for u in up] + busy_ends, default=None)
+
+
+def _api_calls(api_log: Path | None, start: float, end: float) -> list[tuple[float, str, float]]:
+    """(finished at, method and route, seconds) of the execution-API requests in a window."""
+    if api_log is None or not api_log.exists():
+        return []
+    calls = []
+    for line in api_log.read_text("utf-8", "replace").splitlines():
+        m = API_REQUEST.search(line)
+        if not m:
+            continue
+        at = dt.datetime.fromisoformat(line[:27].replace("Z", "+00:00")).timestamp()
+        if start <= at <= end:
+            route = re.sub(r"/[0-9a-f-]{36}", "/{id}", m["path"])
+            calls.append((at, f"{m['method']} {route}", int(m["us"]) / 1e6))
+    return calls
+
+
+API_REQUEST = re.compile(r"duration_us=(?P<us>\d+) .*method=(?P<method>\w+) path=(?P<path>\S+)")
+
+
+def timeline(work: Path, run: dict, parallel: int, api_log: Path | None) -> dict:
+    """Where the run's wall time went, from the metadata DB's task-instance and run times.
+
+    ``startup``: the CLI's start until the DAG run exists (process start, DAG parse, run
+    creation); ``first_handover``: until the first task instance runs; ``handovers``: per
+    task instance, from the moment it could start (upstream done, a slot free) to its start
+    (the scheduling loop, queueing, the worker's task process start and its first
+    api-server call); ``run_end``: the last task's end until the run is marked done;
+    ``exit``: until the CLI has exited."""
+    con = sqlite3.connect(work / "airflow" / "airflow.db")
+    try:
+        rows = con.execute("SELECT task_id, map_index, start_date, end_date FROM task_instance "
+                           "WHERE run_id = ? AND start_date IS NOT NULL", (run["run_id"],)).fetchall()
+        run_start, run_end = con.execute("SELECT start_date, end_date FROM dag_run WHERE run_id = ?",
+                                         (run["run_id"],)).fetchone()
+    finally:
+        con.close()
+    tis = sorted(({"task_id": t, "map_index": m, "start": _epoch(a), "end": _epoch(b)}
+                  for t, m, a, b in rows if b), key=lambda r: r["start"])
+    if not tis or not run_start or not run_end:
+        return {}
+    present = {r["task_id"] for r in tis}
+    order = [s for s in STAGES if s in present] + sorted(present - set(STAGES))
+    handovers = []
+    for ti in tis[1:]:
+        ready = _ready_at(ti, tis, order, parallel)
+        if ready is not None:
+            handovers.append(max(0.0, ti["start"] - ready))
+    run_start_s, run_end_s = _epoch(run_start), _epoch(run_end)
+    cli_end = run["started"] + run["wall_s"]
+    busy = sum(r["end"] - r["start"] for r in tis)
+    span = max(r["end"] for r in tis) - tis[0]["start"]
+    calls = _api_calls(api_log, run_start_s, cli_end)
+    starts = [c for c in calls if c[1].endswith("/run")]
+    return {
+        "startup_s": run_start_s - run["started"],
+        "first_handover_s": tis[0]["start"] - run_start_s,
+        "handovers": len(handovers), "handovers_s": sum(handovers),
+        "handover_median_s": statistics.median(handovers) if handovers else 0.0,
+        "handover_max_s": max(handovers, default=0.0),
+        "run_end_s": run_end_s - max(r["end"] for r in tis),
+        "exit_s": cli_end - run_end_s,
+        "dag_run_s": run_end_s - run_start_s,
+        "idle_slot_s": parallel * span - busy,
+        "first_task_start_call_s": starts[0][2] if starts else None,
+        "task_start_call_median_s": statistics.median(c[2] for c in starts[1:]) if len(starts) > 1 else None,
+        "slow_api_calls": [(name, round(secs, 2)) for _, name, secs in calls if secs >= 0.5],
+    }
+
+
+def print_timeline(t: dict, ingested: int) -> None:
+    if not t:
+        print("timeline: the metadata DB has no finished task instances for this run")
+        return
+    rate = ingested / t["dag_run_s"] if t["dag_run_s"] else 0.0
+    print(f"DAG run (start to end in the metadata DB): {t['dag_run_s']:.1f} s -> {rate:.2f} articles/s, "
+          f"{rate * DAY:,.0f}/day (a long-running scheduler pays this per run, not the CLI's start)")
+    print(f"timeline: CLI start -> run created {t['startup_s']:.1f} s (process start, DAG parse, run "
+          f"creation); -> first task starts {t['first_handover_s']:.1f} s; {t['handovers']} hand-overs "
+          f"(upstream done and a slot free -> task started) {t['handovers_s']:.1f} s in all, median "
+          f"{t['handover_median_s']:.2f} s, max {t['handover_max_s']:.2f} s; last task end -> run done "
+          f"{t['run_end_s']:.1f} s; -> CLI exit {t['exit_s']:.1f} s; worker slots idle "
+          f"{t['idle_slot_s']:.1f} slot-s between the first start and the last end")
+    if t["first_task_start_call_s"] is not None:
+        print(f"api-server: the first task-start call took {t['first_task_start_call_s']:.2f} s (a fresh "
+              f"api-server's first request: once per api-server start), later ones median "
+              f"{t['task_start_call_median_s'] or 0.0:.3f} s; calls of 0.5 s or more: "
+              + (", ".join(f"{n} {s} s" for n, s in t["slow_api_calls"]) or "none"))
+
+
 def outcomes(work: Path, run_id: str) -> dict[str, int]:
     store = Store(str(work / "data"))
     copies = read_table(store, "copies", ["run_id", "outcome", "http_status"])
@@ -265,6 +382,8 @@ def report(run: dict, rows: list[dict], db: dict[str, float], counts: dict[str, 
     stages = {}
     for stage in STAGES:
         sr = by_stage.get(stage, [])
+        if not sr and stage not in db:
+            continue   # a task this version of the DAG does not have
         wall, cpu = sum(r["wall_s"] for r in sr), sum(r["cpu_s"] for r in sr)
         peak = max((r["peak_rss_mb"] for r in sr), default=0.0)
         per = 1000 * wall / ingested if ingested else math.nan
@@ -283,6 +402,7 @@ def report(run: dict, rows: list[dict], db: dict[str, float], counts: dict[str, 
           f"as Airflow timed them: {ti_total:.1f} s, of which outside the callables "
           f"{ti_total - work_wall:.1f} s")
     print(f"tasks' work only: {work_rate:.2f} articles/s, {work_rate * DAY:,.0f}/day")
+    print_timeline(run.get("timeline") or {}, ingested)
     return {**run, "ingested": ingested, "counts": counts, "expected": expected,
             "articles_per_s": rate, "articles_per_day": rate * DAY, "stages": stages,
             "overhead_s": overhead, "work_articles_per_s": work_rate}
@@ -356,7 +476,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fetch-workers", type=int, default=16, help="NEWS_FETCH_WORKERS")
     parser.add_argument("--executor", action="store_true",
                         help="LocalExecutor (dags test --use-executor) instead of in-process tasks")
-    parser.add_argument("--parallelism", type=int, default=2, help="LocalExecutor worker slots")
+    parser.add_argument("--parallelism", type=_slot_list, default=[2],
+                        help="LocalExecutor worker slots; a list (1,2) runs each in turn and "
+                             "prints the ratio of their medians")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="rounds over the --parallelism list, every other one in reverse "
+                             "order (1,2 then 2,1); each run on a fresh database and web")
     parser.add_argument("--workdir", help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--json", help="also write the figures as JSON here")
@@ -374,7 +499,68 @@ def main(argv: list[str] | None = None) -> int:
                              "themselves)")
     parser.add_argument("--profile", help="write a cProfile file of each task's callable into this folder")
     args = parser.parse_args(argv)
+    if len(args.parallelism) == 1 and args.rounds == 1:
+        args.parallelism = args.parallelism[0]
+        return bench_once(args)[0]
+    if not args.executor:
+        parser.error("a list of --parallelism or --rounds needs --executor")
+    if args.compare_with:
+        parser.error("--compare-with takes one run: a single --parallelism and --rounds 1")
+    runs: list[tuple[int, dict]] = []
+    for r in range(args.rounds):
+        for slots in (args.parallelism if r % 2 == 0 else args.parallelism[::-1]):
+            one = argparse.Namespace(**{**vars(args), "parallelism": slots, "json": None,
+                                        "workdir": args.workdir and str(Path(args.workdir) / f"r{r}-p{slots}")})
+            print(f"\n##### round {r + 1}, parallelism {slots}")
+            code, results = bench_once(one)
+            if code:
+                return code
+            runs.extend((slots, res) for res in results if res["label"] == "first")
+    summary = compare_slots(runs)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"args": vars(args), "summary": summary,
+                                               "runs": [res for _, res in runs]}, indent=2,
+                                              default=str), "utf-8")
+    return 0
 
+
+def _slot_list(text: str) -> list[int]:
+    slots = [int(x) for x in text.split(",") if x.strip()]
+    if not slots or min(slots) < 1:
+        raise argparse.ArgumentTypeError(f"worker slots must be positive integers, got {text!r}")
+    return slots
+
+
+def compare_slots(runs: list[tuple[int, dict]]) -> dict:
+    """Medians per slot count of the first runs, and their ratio against the fewest slots."""
+    print("\n== worker slots compared (first runs; CLI wall: the whole `airflow dags test`; "
+          "DAG run: start to end in the metadata DB)")
+    print(f"{'slots':>5s} {'CLI wall s':>10s} {'DAG run s':>9s} {'articles/s':>10s} "
+          f"{'hand-overs s':>12s} {'start-up s':>10s} {'load':>9s}")
+    for slots, res in runs:
+        t = res.get("timeline") or {}
+        print(f"{slots:5d} {res['wall_s']:10.1f} {t.get('dag_run_s', math.nan):9.1f} "
+              f"{res['articles_per_s']:10.1f} {t.get('handovers_s', math.nan):12.1f} "
+              f"{t.get('startup_s', math.nan):10.1f} {res['load'][0]:4.1f}-{res['load'][1]:<4.1f}")
+    by: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for slots, res in runs:
+        by[slots]["wall"].append(res["wall_s"])
+        by[slots]["dag_run"].append((res.get("timeline") or {}).get("dag_run_s", math.nan))
+    base = min(by)
+    summary = {}
+    for slots in sorted(by):
+        wall, dag_run = statistics.median(by[slots]["wall"]), statistics.median(by[slots]["dag_run"])
+        summary[slots] = {"wall_s": wall, "dag_run_s": dag_run,
+                          "speedup_wall": statistics.median(by[base]["wall"]) / wall,
+                          "speedup_dag_run": statistics.median(by[base]["dag_run"]) / dag_run}
+        print(f"{slots} slot(s): medians CLI wall {wall:.1f} s, DAG run {dag_run:.1f} s; against "
+              f"{base}: {summary[slots]['speedup_wall']:.2f}x on CLI wall, "
+              f"{summary[slots]['speedup_dag_run']:.2f}x on the DAG run")
+    return summary
+
+
+def bench_once(args: argparse.Namespace) -> tuple[int, list[dict]]:
+    """One bench: a fresh Airflow database and web, the first run and the new-only run."""
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     env = airflow_env(work, args)
@@ -386,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
                                  capture_output=True, text=True, check=False)
         if migrate.returncode:
             print(migrate.stdout[-3000:], migrate.stderr[-3000:], file=sys.stderr)
-            return 1
+            return 1, results
         print(f"airflow db migrate: {time.perf_counter() - t:.1f} s (not counted)")
         t = time.process_time()
         api_pid = None
@@ -413,12 +599,14 @@ def main(argv: list[str] | None = None) -> int:
                 run = run_dag(env, work, label, args.executor, api_pid)
                 rows = probe_rows(work, run["started"])
                 run["run_id"] = latest_run_id(work, run["started"])
+                run["timeline"] = timeline(work, run, parallel,
+                                           work / "api-server.log" if args.executor else None)
                 counts = outcomes(work, run["run_id"])
                 results.append(report(run, rows, db_durations(work, run["run_id"]), counts,
                                       web.expected(edition), parallel))
                 if run["code"]:
                     print(f"the DAG run failed: see {run['log']}", file=sys.stderr)
-                    return 1
+                    return 1, results
         failed = [r["label"] for r in results if r["ingested"] != r["expected"]["pages"]]
         if args.compare_with:
             differences = compare_tables(work / "data", Path(args.compare_with) / "data",
@@ -438,7 +626,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             Path(args.json).write_text(json.dumps({"args": vars(args), "settings": settings,
                                                    "runs": results}, indent=2), "utf-8")
-        return 0 if not failed else 2
+        return (0 if not failed else 2), results
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(work, ignore_errors=True)

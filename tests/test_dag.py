@@ -26,10 +26,10 @@ def test_no_import_errors(dagbag):
 def test_dag_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert set(dag.task_ids) == {"plan", "poll", "fetch", "extract", "dedup", "tag_countries", "publish"}
+    assert set(dag.task_ids) == {"plan", "poll", "fetch", "extract", "dedup", "publish"}
     for tid in ("poll", "fetch", "extract"):
         assert dag.get_task(tid).is_mapped, f"{tid} must be mapped over feed groups"
-    order = ["plan", "poll", "fetch", "extract", "dedup", "tag_countries", "publish"]
+    order = ["plan", "poll", "fetch", "extract", "dedup", "publish"]
     for up, down in zip(order, order[1:]):
         assert down in dag.get_task(up).downstream_task_ids
     poll = dag.get_task("dedup")
