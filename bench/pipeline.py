@@ -162,13 +162,114 @@ def api_server(env: dict[str, str], work: Path):
         log.close()
 
 
+@contextlib.contextmanager
+def daemons(env: dict[str, str], work: Path, commands: list[str]):
+    """Long-running Airflow commands (``scheduler``, ``dag-processor``) for --scheduler; their pids."""
+    procs, logs = [], []
+    try:
+        for name in commands:
+            logs.append(open(work / f"{name}.log", "wb"))  # noqa: SIM115 - closed below
+            procs.append(subprocess.Popen([str(ROOT / ".venv" / "bin" / "airflow"), name], env=env,
+                                          stdout=logs[-1], stderr=subprocess.STDOUT,
+                                          start_new_session=True))
+        yield [p.pid for p in procs]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in procs:
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        for log in logs:
+            log.close()
+
+
+def _db_value(work: Path, sql: str, params: tuple = ()):  # noqa: ANN202 - one cell or None
+    con = sqlite3.connect(work / "airflow" / "airflow.db", timeout=30)
+    try:
+        row = con.execute(sql, params).fetchone()
+    finally:
+        con.close()
+    return row[0] if row else None
+
+
+def run_scheduled(env: dict[str, str], work: Path, label: str, pids: list[int],
+                  api_pid: int | None) -> dict:
+    """One run triggered on a long-running scheduler: wall from the trigger to the run's end."""
+    airflow = str(ROOT / ".venv" / "bin" / "airflow")
+    _wait_serialized(work, "news_ingest")
+    subprocess.run([airflow, "dags", "unpause", "news_ingest"], env=env, capture_output=True, check=True)
+    log = work / f"dag-{label}.log"
+    load_before = os.getloadavg()[0]
+    cpu0, api0 = sum(tree_cpu(pid, True) for pid in pids), tree_cpu(api_pid)
+    web0, t0, wall0 = time.process_time(), time.time(), time.perf_counter()
+    with open(log, "wb") as out:
+        subprocess.run([airflow, "dags", "trigger", "news_ingest"], env=env, stdout=out,
+                       stderr=subprocess.STDOUT, check=True)
+    state = _wait_run(work, "news_ingest", 3600)
+    wall = time.perf_counter() - wall0
+    return {"label": label, "code": 0 if state == "success" else 1, "wall_s": wall,
+            "cpu_s": sum(tree_cpu(pid, True) for pid in pids) - cpu0,
+            "web_cpu_s": time.process_time() - web0, "api_cpu_s": tree_cpu(api_pid) - api0,
+            "started": t0,
+            "log": str(log), "load": (load_before, os.getloadavg()[0])}
+
+
+def warm_up(env: dict[str, str], work: Path, scheduler: bool) -> float:
+    """One small run of ``news_digest`` before the timed runs; its wall seconds.
+
+    A fresh api-server answers its first task-start and state calls in 3-5 s instead of
+    0.02-0.1 s (lazy imports and caches of its worker); a deployment's api-server runs for
+    days, so the timed runs should not pay that. The digest runs on an empty data root of
+    its own (``dags test``) or reads the still empty one (``--scheduler``)."""
+    airflow = str(ROOT / ".venv" / "bin" / "airflow")
+    t = time.perf_counter()
+    with open(work / "warm-up.log", "wb") as out:
+        if not scheduler:
+            subprocess.run([airflow, "dags", "test", "news_digest", "--use-executor"], check=True,
+                           env={**env, "NEWS_DATA_URL": str(work / "warm-up-data")},
+                           stdout=out, stderr=subprocess.STDOUT)
+            return time.perf_counter() - t
+        _wait_serialized(work, "news_digest")
+        for cmd in (["dags", "unpause", "news_digest"], ["dags", "trigger", "news_digest"]):
+            subprocess.run([airflow, *cmd], env=env, stdout=out, stderr=subprocess.STDOUT, check=True)
+        _wait_run(work, "news_digest", 600)
+        subprocess.run([airflow, "dags", "pause", "news_digest"], env=env, stdout=out,
+                       stderr=subprocess.STDOUT, check=True)
+    return time.perf_counter() - t
+
+
+def _wait_serialized(work: Path, dag_id: str) -> None:
+    deadline = time.monotonic() + 300
+    while not _db_value(work, "SELECT COUNT(*) FROM serialized_dag WHERE dag_id = ?", (dag_id,)):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the dag-processor did not serialize {dag_id} in 300 s: see {work}")
+        time.sleep(0.5)
+
+
+def _wait_run(work: Path, dag_id: str, timeout: float) -> str:
+    """Wait for the newest run of ``dag_id`` to finish; its state."""
+    deadline, state = time.monotonic() + timeout, None
+    while state not in ("success", "failed"):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the triggered {dag_id} run did not finish in {timeout:.0f} s")
+        time.sleep(0.2)
+        state = _db_value(work, "SELECT state FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1",
+                          (dag_id,))
+    return state
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def tree_cpu(pid: int | None) -> float:
-    """CPU seconds so far of a process and its live children (the api-server and its workers)."""
+def tree_cpu(pid: int | None, reaped: bool = False) -> float:
+    """CPU seconds so far of a process and its live children (the api-server and its workers);
+    ``reaped``: also of their children that have exited (the scheduler's task processes)."""
     if pid is None:
         return 0.0
     import psutil
@@ -182,7 +283,7 @@ def tree_cpu(pid: int | None) -> float:
     for proc in procs:
         try:
             t = proc.cpu_times()
-            total += t.user + t.system
+            total += t.user + t.system + (t.children_user + t.children_system if reaped else 0.0)
         except psutil.Error:
             pass
     return total
@@ -219,7 +320,8 @@ def db_durations(work: Path, run_id: str) -> dict[str, float]:
     """Sum of task-instance durations per task, as Airflow's metadata DB has them."""
     con = sqlite3.connect(work / "airflow" / "airflow.db")
     try:
-        rows = con.execute("SELECT task_id, duration FROM task_instance WHERE run_id = ?",
+        rows = con.execute("SELECT task_id, duration FROM task_instance "
+                           "WHERE dag_id = 'news_ingest' AND run_id = ?",
                            (run_id,)).fetchall()
     finally:
         con.close()
@@ -286,8 +388,9 @@ def timeline(work: Path, run: dict, parallel: int, api_log: Path | None) -> dict
     con = sqlite3.connect(work / "airflow" / "airflow.db")
     try:
         rows = con.execute("SELECT task_id, map_index, start_date, end_date FROM task_instance "
-                           "WHERE run_id = ? AND start_date IS NOT NULL", (run["run_id"],)).fetchall()
-        run_start, run_end = con.execute("SELECT start_date, end_date FROM dag_run WHERE run_id = ?",
+                           "WHERE dag_id = 'news_ingest' AND run_id = ? AND start_date IS NOT NULL", (run["run_id"],)).fetchall()
+        run_start, run_end = con.execute("SELECT start_date, end_date FROM dag_run "
+                                         "WHERE dag_id = 'news_ingest' AND run_id = ?",
                                          (run["run_id"],)).fetchone()
     finally:
         con.close()
@@ -436,7 +539,7 @@ def compare_tables(data: Path, other: Path, run_id: str) -> list[str]:
     """Differences between this run's tables and those of the first run under ``other``."""
     con = sqlite3.connect(other.parent / "airflow" / "airflow.db")
     try:
-        other_run = con.execute("SELECT run_id FROM dag_run ORDER BY id LIMIT 1").fetchone()[0]
+        other_run = con.execute("SELECT run_id FROM dag_run WHERE dag_id = 'news_ingest' ORDER BY id LIMIT 1").fetchone()[0]
     finally:
         con.close()
     differences = []
@@ -458,7 +561,8 @@ def latest_run_id(work: Path, since: float) -> str:
         return rows[-1]["run_id"]
     con = sqlite3.connect(work / "airflow" / "airflow.db")
     try:
-        return con.execute("SELECT run_id FROM dag_run ORDER BY id DESC LIMIT 1").fetchone()[0]
+        return con.execute("SELECT run_id FROM dag_run WHERE dag_id = 'news_ingest' "
+                           "ORDER BY id DESC LIMIT 1").fetchone()[0]
     finally:
         con.close()
 
@@ -482,6 +586,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=1,
                         help="rounds over the --parallelism list, every other one in reverse "
                              "order (1,2 then 2,1); each run on a fresh database and web")
+    parser.add_argument("--scheduler", action="store_true",
+                        help="runs triggered on a long-running `airflow scheduler` (LocalExecutor) "
+                             "with a dag-processor and an api-server, as deployed, instead of "
+                             "`airflow dags test --use-executor`")
+    parser.add_argument("--idle-sleep", type=float, default=1.0,
+                        help="with --scheduler: [scheduler] scheduler_idle_sleep_time, seconds "
+                             "(Airflow's default 1)")
+    parser.add_argument("--no-warm-up", action="store_true",
+                        help="without the news_digest run that warms a fresh api-server before "
+                             "the timed runs (its first calls take 3-5 s)")
     parser.add_argument("--workdir", help="work directory (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     parser.add_argument("--json", help="also write the figures as JSON here")
@@ -499,6 +613,7 @@ def main(argv: list[str] | None = None) -> int:
                              "themselves)")
     parser.add_argument("--profile", help="write a cProfile file of each task's callable into this folder")
     args = parser.parse_args(argv)
+    args.executor = args.executor or args.scheduler
     if len(args.parallelism) == 1 and args.rounds == 1:
         args.parallelism = args.parallelism[0]
         return bench_once(args)[0]
@@ -559,6 +674,15 @@ def compare_slots(runs: list[tuple[int, dict]]) -> dict:
     return summary
 
 
+def mode(args: argparse.Namespace) -> str:
+    if args.scheduler:
+        return (f"airflow scheduler (LocalExecutor, parallelism {args.parallelism}, idle sleep "
+                f"{args.idle_sleep} s) + dag-processor + api-server, runs triggered")
+    if args.executor:
+        return f"airflow dags test --use-executor (LocalExecutor, parallelism {args.parallelism})"
+    return "airflow dags test (tasks in-process, one at a time)"
+
+
 def bench_once(args: argparse.Namespace) -> tuple[int, list[dict]]:
     """One bench: a fresh Airflow database and web, the first run and the new-only run."""
     work = Path(args.workdir or tempfile.mkdtemp(prefix="pipeline-bench-"))
@@ -587,16 +711,24 @@ def bench_once(args: argparse.Namespace) -> tuple[int, list[dict]]:
             settings = politeness(args, web)
             env.update(settings)
             print("settings: " + " ".join(f"{k}={v}" for k, v in settings.items()) +
-                  f"; mode: {'LocalExecutor, parallelism ' + str(args.parallelism) if args.executor else 'airflow dags test (tasks in-process, one at a time)'}"
+                  f"; mode: {mode(args)}"
                   f"; library preloaded before forks: {'no' if args.no_preload else 'yes (config/airflow_local_settings.py)'}"
                   f"; [workers] min_heartbeat_interval {args.min_heartbeat_interval} s")
             web.write_registry(work / "feeds.yaml")
+            if args.scheduler:  # started with the settings in their environment
+                env.update({"NEWS_SCHEDULE": "none",   # only the bench's triggered runs
+                            "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": str(args.idle_sleep)})
+                pids = stack.enter_context(daemons(env, work, ["scheduler", "dag-processor"]))
+            if args.executor and not args.no_warm_up:
+                print(f"api-server warmed up by a news_digest run: "
+                      f"{warm_up(env, work, args.scheduler):.1f} s (not counted)")
             editions = [("first", 1)] + ([("new-only", 2)] if args.new > 0 else [])
             for label, edition in editions:
                 if edition > 1:
                     web.next_edition(max(1, round(args.pages * args.new)))
                     env["NEWS_MAX_ENTRIES_PER_FEED"] = politeness(args, web)["NEWS_MAX_ENTRIES_PER_FEED"]
-                run = run_dag(env, work, label, args.executor, api_pid)
+                run = (run_scheduled(env, work, label, pids, api_pid) if args.scheduler
+                       else run_dag(env, work, label, args.executor, api_pid))
                 rows = probe_rows(work, run["started"])
                 run["run_id"] = latest_run_id(work, run["started"])
                 run["timeline"] = timeline(work, run, parallel,

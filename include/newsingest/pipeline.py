@@ -134,8 +134,17 @@ def _write(ctx: RunContext, name: str, schema: pa.Schema, rows: list[dict]) -> s
     return rel
 
 
-def _read(ctx: RunContext, rel: str) -> list[dict]:
-    return ctx.store.read_parquet(rel).to_pylist()
+def _read(ctx: RunContext, rel: str, columns: Sequence[str] | None = None) -> list[dict]:
+    """A staged table's rows; with ``columns``, only those of them the file has (a stage
+    that needs a few columns skips turning the others, e.g. country evidence, into dicts)."""
+    if columns is None:
+        return ctx.store.read_parquet(rel).to_pylist()
+    import pyarrow.parquet as pq
+
+    with ctx.store.fs.open(ctx.store.path(rel), "rb") as fh:
+        pf = pq.ParquetFile(fh)
+        present = set(pf.schema_arrow.names)
+        return pf.read(columns=[c for c in columns if c in present]).to_pylist()
 
 
 # -- plan -------------------------------------------------------------------------------
@@ -401,12 +410,19 @@ def _unique_copies(rows) -> Any:
             yield r
 
 
+# What the dedup and geo stages read of the extracted rows.
+DEDUP_COLUMNS = ("copy_id", "ok", "page_title", "title", "text", "final_url", "link",
+                 "canonical_url", "page_published_at", "published_at")
+GEO_COLUMNS = ("copy_id", "page_title", "title", "text", *(name for name, _ in COUNTRY_TAGS))
+
+
 def dedup_stage(ctx: RunContext, refs: Sequence[str]) -> str:
     """Cluster the run's copies against each other and the history window."""
     from newsingest.dedup import DedupDoc, DedupIndex
 
     s = ctx.settings
-    rows = list(_unique_copies(r for ref in refs for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")
+    rows = list(_unique_copies(r for ref in refs
+                               for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet", DEDUP_COLUMNS)
                                if r["ok"]))
     raw = ctx.store.read_bytes(DEDUP_INDEX)
     index = DedupIndex.from_bytes(raw) if raw else DedupIndex(
@@ -449,7 +465,7 @@ def geo_stage(ctx: RunContext, refs: Sequence[str]) -> str:
              if r["is_canonical"] and not r["existing"]}
     out = []
     for ref in refs:
-        for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet"):
+        for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet", GEO_COLUMNS):
             if r["copy_id"] not in canon:
                 continue
             tags = r if r.get("countries_mentioned") is not None else _country_tags(r)
@@ -507,6 +523,10 @@ def publish(ctx: RunContext, refs: Sequence[str]) -> dict[str, Any]:
     return summary
 
 
+# publish takes the country tags from the geo stage, not from the extracted rows.
+PUBLISH_COLUMNS = tuple(f.name for f in EXTRACTED if f.name not in {name for name, _ in COUNTRY_TAGS})
+
+
 def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str, str]], dict[str, Any]]:
     """Write the run's table files and new state under its staging directory; returns
     (staged, final) path pairs and the run's summary."""
@@ -514,8 +534,8 @@ def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str
     from newsingest.templates import SiteTemplates
 
     store, key, date = ctx.store, ctx.key, ctx.run_date
-    extracted = list(_unique_copies(r for ref in refs
-                                    for r in _read(ctx, f"{ctx.staging}/extracted-{ref}.parquet")))
+    extracted = list(_unique_copies(r for ref in refs for r in _read(
+        ctx, f"{ctx.staging}/extracted-{ref}.parquet", PUBLISH_COLUMNS)))
     dedup = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/dedup.parquet")}
     geo = {r["copy_id"]: r for r in _read(ctx, f"{ctx.staging}/geo.parquet")}
     members = Counter(d["cluster_id"] for d in dedup.values())
