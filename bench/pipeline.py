@@ -5,6 +5,9 @@
     .venv/bin/python bench/pipeline.py --executor          # LocalExecutor, parallelism 2
     .venv/bin/python bench/pipeline.py --base-port 31000 --now 2026-12-07T23:00:00+00:00 \
         --executor --compare-with /tmp/other-run           # same web as a kept run: tables equal?
+    .venv/bin/python bench/pipeline.py --executor --parallelism 1,2 --rounds 2 \
+        --pages 5000 --feeds 50 --new 0                    # 1 against 2 slots, alternating rounds
+    .venv/bin/python bench/pipeline.py --scheduler --parallelism 1,2   # on a real scheduler
 
 It builds the web of ``bench/newsweb.py`` (every publisher on its own 127.0.0.1 port, pages
 of about 60 KB in the demo web's templates, 15% of stories syndicated to a second host),
@@ -22,6 +25,19 @@ checks the first run's published tables against a run kept in another work direc
 on the same web (``--base-port`` and ``--now`` make the web the same twice): every
 column but the timing ones (fetched/polled times, elapsed, next poll, run id, the HTTP
 ``Date`` header) must be equal.
+
+``--parallelism 1,2 --rounds 2`` runs each slot count in turn (1, 2, then 2, 1), every
+run on a fresh database, api-server and web, and prints the medians and the ratio
+against the fewest slots, on the CLI's wall and on the DAG run's own duration (start to
+end in the metadata DB: what a long-running scheduler pays per run, without the CLI's
+start). ``--scheduler`` runs the DAG as deployed instead: ``airflow scheduler``
+(LocalExecutor), ``airflow dag-processor`` and the api-server run throughout, and each run
+is triggered (``airflow dags trigger``) and waited for. Before the timed runs a small
+``news_digest`` run warms the api-server (a fresh one takes 3-5 s over its first calls;
+``--no-warm-up`` keeps that in). Per run the timeline from the metadata DB is printed:
+the CLI's start until the run exists, the hand-overs (from the moment a task instance
+could start, its upstream done and a worker slot free, to its start), the run's end and
+the CLI's exit, and the api-server's slow calls.
 
 Politeness is set so the web answers as fast as it can, and stated in the output:
 ``NEWS_HOST_INTERVAL=0``, ``NEWS_PER_HOST_CONCURRENCY=4``, ``NEWS_FETCH_WORKERS=16``,
@@ -71,6 +87,7 @@ from newsingest.summary import read_table  # noqa: E402
 # tag_countries: a task of its own before the geo stage moved into dedup (--compare-with old code).
 STAGES = ("plan", "poll", "fetch", "extract", "dedup", "tag_countries", "publish")
 DAY = 86_400
+GROUPS_PER_SLOT = 2   # fewer task instances to hand over, yet a slot seldom waits on the other
 
 
 def politeness(args: argparse.Namespace, web: LoadWeb) -> dict[str, str]:
@@ -575,7 +592,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--new", type=float, default=0.1,
                         help="second run: new pages as a share of --pages (0: no second run)")
     parser.add_argument("--page-kb", type=int, default=60, help="article page weight in KB")
-    parser.add_argument("--group-size", type=int, default=5, help="NEWS_FEED_GROUP_SIZE")
+    parser.add_argument("--group-size", type=int, default=0,
+                        help="NEWS_FEED_GROUP_SIZE (default: two groups per worker slot of the "
+                             "most slots run, the README's sizing rule)")
     parser.add_argument("--per-host", type=int, default=4, help="NEWS_PER_HOST_CONCURRENCY")
     parser.add_argument("--fetch-workers", type=int, default=16, help="NEWS_FETCH_WORKERS")
     parser.add_argument("--executor", action="store_true",
@@ -614,6 +633,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", help="write a cProfile file of each task's callable into this folder")
     args = parser.parse_args(argv)
     args.executor = args.executor or args.scheduler
+    if args.group_size <= 0:   # two groups per slot, the same for every slot count compared
+        slots = max(args.parallelism) if args.executor else 1
+        args.group_size = max(1, math.ceil(args.feeds / (GROUPS_PER_SLOT * slots)))
     if len(args.parallelism) == 1 and args.rounds == 1:
         args.parallelism = args.parallelism[0]
         return bench_once(args)[0]
