@@ -281,6 +281,8 @@ Checked only for a dateline place with namesakes abroad or a qualifier.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -351,6 +353,9 @@ FREQUENT_ANY = 7         # ... or named this often, however long the story
 _NAME_KINDS = frozenset(("name", "alias"))
 LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
+PARAGRAPHS_MIN = 5       # paragraphs naming a country that make it a recurring subject
+# a paragraph ends where a line break follows the end of a sentence (as in the lead)
+_PARAGRAPH_END = re.compile(r"[.!?][\"'”’]?[ \t]*\n")
 _ARTICLES = frozenset(("The", "A", "An"))
 
 
@@ -431,6 +436,28 @@ def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title:
         in_title -= places_only
         in_lead -= places_only
         in_first -= places_only
+
+
+def _recurring(text: str, evidence: list[Evidence], scores: dict[str, float],
+               frequent: list[str]) -> list[str]:
+    """Countries named in at least PARAGRAPHS_MIN separate paragraphs of the text: a
+    subject the story keeps coming back to, however briefly (raised to the about
+    threshold in ``scores``; the caller lets them escape the relative cut)."""
+    n_text: dict[str, int] = {}
+    for e in evidence:
+        if e.field == "text" and e.code not in frequent:
+            n_text[e.code] = n_text.get(e.code, 0) + 1
+    cands = [c for c, n in n_text.items() if n >= PARAGRAPHS_MIN]
+    if not cands:
+        return []
+    ends = [m.end() for m in _PARAGRAPH_END.finditer(text)]
+    out = []
+    for c in cands:
+        paras = {bisect(ends, e.start) for e in evidence if e.code == c and e.field == "text"}
+        if len(paras) >= PARAGRAPHS_MIN:
+            scores[c] = max(scores[c], ABOUT_MIN)
+            out.append(c)
+    return out
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -606,6 +633,8 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c in frequent:
                 if scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    if len(scores) > 1 and len(evidence) >= PARAGRAPHS_MIN + 1:
+        frequent += _recurring(text, evidence, scores, frequent)
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
         # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
