@@ -198,3 +198,22 @@ def test_country_in_fewer_paragraphs_is_not() -> None:
                    "The fund said Japan was now its third-largest market."])
     assert len(text) > 5 * 600
     assert about(text) == ["NO"]
+
+
+def test_company_home_named_once_is_an_address() -> None:
+    text = ("SYDNEY, May 14 - Harbour Freight Ltd said it bought a 20 pct stake in "
+            "Lindqvist Shipping AB of Sweden for 40 mln dlrs.")
+    assert tag_countries("", text).about == ["AU"]
+    assert "SE" in mentioned(text)
+
+
+def test_company_home_named_again_stays() -> None:
+    text = ("SYDNEY, May 14 - Harbour Freight Ltd said it bought a 20 pct stake in "
+            "Lindqvist Shipping AB of Sweden for 40 mln dlrs.\n"
+            "    Regulators in Sweden must approve the purchase, the company said.\n")
+    assert "SE" in about(text)
+
+
+def test_company_home_of_the_only_country_stays() -> None:
+    text = "Lindqvist Shipping AB of Sweden said its fleet would grow by four vessels."
+    assert about(text) == ["SE"]

@@ -353,6 +353,10 @@ FREQUENT_ANY = 7         # ... or named this often, however long the story
 _NAME_KINDS = frozenset(("name", "alias"))
 LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
+# a corporate word (and an optional ticker) then "of": the company's home follows
+_COMPANY_OF = re.compile(
+    r"\b(?:Inc|Corp|Co|Ltd|Plc|PLC|AG|A\.G|SA|S\.A|NV|N\.V|BV|GmbH|SpA|AB|Group|Bhd|KK|"
+    r"Limited|Corporation|Company)\.?>?(?: <[^>]*>)?,? of (?:the )?$")
 PARAGRAPHS_MIN = 5       # paragraphs naming a country that make it a recurring subject
 # a paragraph ends where a line break follows the end of a sentence (as in the lead)
 _PARAGRAPH_END = re.compile(r"[.!?][\"'”’]?[ \t]*\n")
@@ -436,6 +440,15 @@ def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title:
         in_title -= places_only
         in_lead -= places_only
         in_first -= places_only
+
+
+def _company_home(text: str, evidence: list[Evidence], code: str) -> bool:
+    """Is the country's one mention the home of a company named right before it
+    ("Sapporo Breweries Ltd of Japan", "<Amalgamated Equities Ltd> of Australia")? Such a
+    home, named once, is an address, not a subject of the story."""
+    e = next(e for e in evidence if e.code == code)
+    return e.field == "text" and _COMPANY_OF.search(text, max(0, e.start - 60),
+                                                   e.start) is not None
 
 
 def _recurring(text: str, evidence: list[Evidence], scores: dict[str, float],
@@ -655,6 +668,9 @@ def tag_countries(title: str, text: str) -> CountryTags:
     placed.update(in_title, dateline, frequent)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
+    if len(about) > 1:
+        about = [c for c in about if c == about[0] or counts[c] > 1
+                 or not _company_home(text, evidence, c)]
     # a stable sort: ties keep the order of first mention
     mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)
