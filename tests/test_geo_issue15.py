@@ -217,3 +217,36 @@ def test_company_home_named_again_stays() -> None:
 def test_company_home_of_the_only_country_stays() -> None:
     text = "Lindqvist Shipping AB of Sweden said its fleet would grow by four vessels."
     assert about(text) == ["SE"]
+
+
+def test_list_in_the_paragraph_after_the_lead_is_about() -> None:
+    text = ("BANGKOK, May 14 - Thai tin exports fell 12 pct in April from a year earlier, "
+            "the mines department said.\n"
+            "    It said the main buyers were Singapore, Japan, Britain and the "
+            "Netherlands.\n"
+            "    Output at the southern mines was lower because of heavy rain.\n")
+    assert about(text) == ["GB", "JP", "NL", "SG", "TH"]
+
+
+def test_list_further_down_is_not() -> None:
+    text = ("BANGKOK, May 14 - Thai tin exports fell 12 pct in April from a year earlier, "
+            "the mines department said.\n"
+            "    Output at the southern mines was lower because of heavy rain.\n"
+            "    It said the main buyers were Singapore, Japan, Britain and the "
+            "Netherlands.\n")
+    assert about(text) == ["TH"]
+
+
+@pytest.mark.parametrize("text", [
+    "The finance ministers said the dollar was within the range set by the Paris accord.",
+    "Rebels accused the army of breaking the Minsk agreements.",
+])
+def test_pact_named_after_a_city_is_no_mention(text: str) -> None:
+    assert mentioned(text) == []
+
+
+def test_pact_in_a_capitals_headline() -> None:
+    tags = tag_countries("YEN RISE COUNTER TO PARIS PACT - MINISTER",
+                         "TOKYO, May 14 - The finance minister said the yen's rise broke "
+                         "the spirit of the agreement.")
+    assert tags.mentioned == ["JP"]

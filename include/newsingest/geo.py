@@ -451,6 +451,21 @@ def _company_home(text: str, evidence: list[Evidence], code: str) -> bool:
                                                    e.start) is not None
 
 
+def _next_paragraph_lists(text: str, mentions: list[list], lead_end: int,
+                          frequent: list[str]) -> list[str]:
+    """Codes (not yet in ``frequent``) named in a list of at least LIST_MIN countries in
+    the lead or the paragraph after it: the countries a story enumerates near its top
+    (the buyers, the parties, the markets) are its subjects."""
+    pe = _PARAGRAPH_END.search(text, lead_end)
+    limit = pe.end() if pe else len(text)
+    top = [m for m in mentions if m[_FIELD] == "text" and m[_START] < limit
+           and m[_KIND] != "descriptor"]
+    if len(top) < LIST_MIN:
+        return []
+    return [c for c in _lead_lists(text, top, {c for m in top for c in m[_CODES]})
+            if c not in frequent]
+
+
 def _recurring(text: str, evidence: list[Evidence], scores: dict[str, float],
                frequent: list[str]) -> list[str]:
     """Countries named in at least PARAGRAPHS_MIN separate paragraphs of the text: a
@@ -646,6 +661,12 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c in frequent:
                 if scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    if len(scores) >= LIST_MIN and text:
+        # a list of countries in the paragraph after the lead ("major buyers were
+        # Singapore, Japan, Britain and the U.S."): its items are subjects too
+        for c in _next_paragraph_lists(text, mentions, lead_end, frequent):
+            scores[c] = max(scores[c], ABOUT_MIN)
+            frequent.append(c)
     if len(scores) > 1 and len(evidence) >= PARAGRAPHS_MIN + 1:
         frequent += _recurring(text, evidence, scores, frequent)
     best = max(scores.values(), default=0.0)

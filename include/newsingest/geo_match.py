@@ -17,6 +17,11 @@ _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
 _STREET_WORDS = ("Street", "St", "Road", "Rd", "Avenue", "Ave", "Boulevard", "Blvd", "Lane",
                  "Drive", "Highway", "Parkway")
 _STREET_AT = re.compile(rf" (?:{'|'.join(_STREET_WORDS)})\b")
+# a pact named after the city where it was made ("the Paris accord", "PARIS PACT",
+# "the Minsk agreements"): no mention of the city's country
+_TREATY_WORDS = ("accord", "accords", "pact", "protocol", "treaty", "agreement",
+                 "agreements", "convention")
+_TREATY_AT = re.compile(rf" (?i:{'|'.join(_TREATY_WORDS)})\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _PLACE_KINDS = frozenset(("place", "state"))
@@ -399,7 +404,8 @@ class _Lists:
         # the contexts the place rules look at begin with ", " (a state), "-" (a county),
         # or a space and one of these words (normalised): a county, a street, a particle
         self.place_context_next = frozenset(
-            normalise(w).split()[0] for w in (*_STREET_WORDS, "county", *g.words("place_particles"))
+            normalise(w).split()[0] for w in (*_STREET_WORDS, *_TREATY_WORDS, "county",
+                                              *g.words("place_particles"))
             if normalise(w).split())
 
     def sense(self, key: str) -> tuple[frozenset[str], ...]:
@@ -504,6 +510,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
+            if _TREATY_AT.match(s, end):
+                continue                # "the Paris accord": a pact named after a city
             # "Athens-Clarke County", "Moscow County": a county named after the city
             if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
                     lists.county_lands.issuperset(c.lower() for c in codes)):
