@@ -453,8 +453,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 doc.orgs = True         # a corporate word ("Inc", "Bank"): see _drop_organisations
             continue
         codes = e.codes
-        if s[end:end + 2] == ", " and kind in ("name", "place") and _ORG_APPOSITIVE_AT.match(
-                s, end) and _sentence_start(s, start):
+        if s[end:end + 2] == ", " and kind in ("name", "place") and _sentence_start(
+                s, start) and _ORG_APPOSITIVE_AT.match(s, end):
             continue                    # "Iceland, the frozen food retailer, said"
         if e.plain:
             # no rule applies but the descriptor and currency checks (as below)
