@@ -235,7 +235,9 @@ About rule
     A list after the lead: the countries of a list of at least LIST_MIN in the lead or
     the paragraph right after it ("It said the main buyers were Singapore, Japan,
     Britain and the Netherlands") are raised to 3.0 and escape the relative cut; a list
-    further down is detail.
+    further down is detail. A list that holds the headline's or the dateline's country
+    describes it ("The lake, shared by Chad, Niger, Nigeria and Cameroon"): its items in
+    the lead only escape the relative cut.
 
     A company's home: a country other than the story's top one, named once, right after
     a corporate word and "of" ("Sapporo Breweries Ltd of Japan", "<Amalgamated Equities
@@ -719,12 +721,20 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c in frequent:
                 if scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    lead_listed: list[str] = []
     if len(scores) >= LIST_MIN and text:
         # a list of countries in the paragraph after the lead ("major buyers were
         # Singapore, Japan, Britain and the U.S."): its items are subjects too
-        for c in _next_paragraph_lists(text, mentions, lead_end, frequent):
-            scores[c] = max(scores[c], ABOUT_MIN)
-            frequent.append(c)
+        # ... unless the list holds the headline's or the dateline's country ("the lake,
+        # shared by Chad, Niger, Nigeria and Cameroon"): a description, whose items
+        # in the lead only escape the relative cut
+        listed = _next_paragraph_lists(text, mentions, lead_end, frequent)
+        if in_title.intersection(listed) or set(dateline).intersection(listed):
+            lead_listed = [c for c in listed if c in in_lead]
+        elif listed:
+            for c in listed:
+                scores[c] = max(scores[c], ABOUT_MIN)
+                frequent.append(c)
     if len(scores) > 1 and len(evidence) > PARAGRAPHS_MIN:
         # candidates: named often enough, and not about and placed already
         cands = {c for c, n in counts.items() if n >= PARAGRAPHS_MIN and c not in frequent
@@ -748,7 +758,7 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # ... and neither to the items of a list in the lead
     # (the lists of the lead and the next paragraph are in ``frequent``)
     placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
-    placed.update(in_title, dateline, frequent)
+    placed.update(in_title, dateline, frequent, lead_listed)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
     if len(about) > 1:
