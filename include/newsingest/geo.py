@@ -45,7 +45,9 @@ Context rules (all word lists live in data/geo_rules.tsv)
       abbreviation ("Athens, Ga.", "London, Ont."; lists us_state_abbrev,
       ca_province_abbrev) is not its foreign namesake ("Moscow, Idaho", "London, Ontario",
       "Athens, Georgia"), and the story's other bare uses of that city (and a dateline
-      "ATHENS:") follow it.
+      "ATHENS:") follow it. Not inside a list: when another capitalised item follows the
+      region and the city has no namesake of 15,000 people in the region's country,
+      the two are list items ("serves Copenhagen, Hamburg, Rotterdam and Mannheim").
     * county: a city naming a county ("Athens-Clarke County", "Moscow County") is not the
       city, unless its country names counties after cities ("Dallas County", "Nairobi
       County"; list county_countries); if the story's other mentions include the US and
@@ -68,14 +70,21 @@ Context rules (all word lists live in data/geo_rules.tsv)
       only so is never about).
     * streets: a place followed by Street/St/Road/Avenue/... ("Washington St", "London
       Road") is a street, not a mention. Treaties named after a city ("Paris Agreement",
-      "Kyoto Protocol") are blockers.
+      "Kyoto Protocol") are blockers, and so is any city followed by accord(s), pact,
+      protocol, treaty, agreement(s) or convention in any case ("PARIS PACT", "the
+      Minsk agreements"): a pact named after the city where it was made.
+    * a business: a name or place that opens its sentence and is followed by an
+      appositive ending in a business noun (", the frozen food retailer,", ", a
+      sportswear chain,": retailer, chain, company, firm, group, bank, airline, ...) is
+      that business ("Iceland, the frozen food retailer, said"), not the country.
     * a previous word that ends a sentence ("Olympia. Washington state ...") never makes
       a place a person's surname.
     * language: "in Russian.", "speaks French", "Spanish-speaking" are not countries.
     * currencies ("U.S. dollars", "US$", "Turkish lira", "yen", "rouble", "naira") are
       not mentions: they are matched only so that their words do not count, and appear
       in none of ``mentioned``, ``counts``, ``about`` or ``evidence``. A bare "$",
-      "dollar", "euro", "peso" names no country either.
+      "dollar", "euro", "peso" names no country either. The currency word may follow a
+      hard line wrap ("75 mln U.S.\nDlrs").
     * Georgia: "Tbilisi, Georgia" -> GE; "<other city or state>, Georgia" -> US; "state of
       Georgia", "Georgia governor/senate/Tech..." -> US; "Georgia's parliament/Dream..." ->
       GE; otherwise US only if the story's US cues (US places, Atlanta, county, governor..)
@@ -218,6 +227,22 @@ About rule
     often as any other country is raised to 3.0 too ("Microsoft ... in the U.S." three
     times, Canada once).
 
+    A recurring country: named in at least PARAGRAPHS_MIN (5) separate paragraphs of the
+    text (a paragraph ends where a line break follows the end of a sentence) is raised
+    to 3.0 and escapes the relative cut: a subject the story keeps coming back to, even
+    when it is never named often enough per character to be frequent.
+
+    A list after the lead: the countries of a list of at least LIST_MIN in the lead or
+    the paragraph right after it ("It said the main buyers were Singapore, Japan,
+    Britain and the Netherlands") are raised to 3.0 and escape the relative cut; a list
+    further down is detail. A list that holds the headline's or the dateline's country
+    describes it ("The lake, shared by Chad, Niger, Nigeria and Cameroon"): its items in
+    the lead only escape the relative cut.
+
+    A company's home: a country other than the story's top one, named once, right after
+    a corporate word and "of" ("Sapporo Breweries Ltd of Japan", "<Amalgamated Equities
+    Ltd> of Australia") is an address and leaves ``about`` (it stays mentioned).
+
     Where a country is named decides which of these weights it gets:
 
     * a country named only in the headline, never in the text below it, gets no headline
@@ -281,6 +306,8 @@ Checked only for a dateline place with namesakes abroad or a qualifier.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect
 from collections import Counter
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -351,6 +378,11 @@ FREQUENT_ANY = 7         # ... or named this often, however long the story
 _NAME_KINDS = frozenset(("name", "alias"))
 LIST_MIN = 3             # countries in a list of the lead that all count alike
 DOMINANT_MIN = 3         # mentions that make a story's dominant country its subject
+# a corporate word (and an optional ticker) then "of": the company's home follows
+_COMPANY_OF = re.compile(
+    r"\b(?:Inc|Corp|Co|Ltd|Plc|PLC|AG|A\.G|SA|S\.A|NV|N\.V|BV|GmbH|SpA|AB|Group|Bhd|KK|"
+    r"Limited|Corporation|Company)\.?>?(?: <[^>]*>)?,? of (?:the )?$")
+PARAGRAPHS_MIN = 5       # paragraphs naming a country that make it a recurring subject
 _ARTICLES = frozenset(("The", "A", "An"))
 
 
@@ -431,6 +463,89 @@ def _position_by_kind(mentions: list[list], dateline: tuple[str, ...], in_title:
         in_title -= places_only
         in_lead -= places_only
         in_first -= places_only
+
+
+def _company_home(text: str, evidence: list[Evidence], code: str) -> bool:
+    """Is the country's one mention the home of a company named right before it
+    ("Sapporo Breweries Ltd of Japan", "<Amalgamated Equities Ltd> of Australia")? Such a
+    home, named once, is an address, not a subject of the story."""
+    e = next(e for e in evidence if e.code == code)
+    return e.field == "text" and _COMPANY_OF.search(text, max(0, e.start - 60),
+                                                   e.start) is not None
+
+
+def _next_paragraph_lists(text: str, mentions: list[list], lead_end: int,
+                          frequent: list[str]) -> list[str]:
+    """Codes (not yet in ``frequent``) named in a list of at least LIST_MIN countries in
+    the lead or the paragraph after it: the countries a story enumerates near its top
+    (the buyers, the parties, the markets) are its subjects."""
+    # the end of the first paragraph whose last sentence ends after the lead
+    limit = _paragraph_end_after(text, lead_end)
+    top = []
+    for m in mentions:                  # in reading order: the headline, then the text
+        if m[_FIELD] == "text":
+            if m[_START] >= limit:
+                break
+            if m[_KIND] != "descriptor":
+                top.append(m)
+    if len(top) < LIST_MIN:
+        return []
+    return [c for c in _lead_lists(text, top, {c for m in top for c in m[_CODES]})
+            if c not in frequent]
+
+
+def _paragraph_ends(text: str) -> list[tuple[int, int]]:
+    """Where paragraphs end: for each line break that follows the end of a sentence
+    (".\n", ".\"  \n"), the offset of the sentence's final mark and the offset just past
+    the line break. A scan of the line breaks, not a regex over the text."""
+    ends = []
+    i = text.find("\n")
+    while i >= 0:
+        k = i - 1
+        while k >= 0 and text[k] in " \t":
+            k -= 1
+        if k >= 0 and text[k] in "\"'”’":
+            k -= 1
+        if k >= 0 and text[k] in ".!?":
+            ends.append((k, i + 1))
+        i = text.find("\n", i + 1)
+    return ends
+
+
+def _paragraph_end_after(text: str, pos: int) -> int:
+    """The end of the first paragraph whose last sentence ends at or after ``pos`` (see
+    ``_paragraph_ends``), or the end of the text."""
+    i = text.find("\n", pos)
+    while i >= 0:
+        k = i - 1
+        while k >= pos and text[k] in " \t":
+            k -= 1
+        if k >= pos and text[k] in "\"'”’":
+            k -= 1
+        if k >= pos and text[k] in ".!?":
+            return i + 1
+        i = text.find("\n", i + 1)
+    return len(text)
+
+
+def _recurring(text: str, evidence: list[Evidence], cands: set[str],
+               scores: dict[str, float]) -> list[str]:
+    """The countries of ``cands`` named in at least PARAGRAPHS_MIN separate paragraphs
+    of the text: a subject the story keeps coming back to, however briefly (raised to
+    the about threshold in ``scores``; the caller lets them escape the relative cut)."""
+    if text.count("\n") < PARAGRAPHS_MIN - 1:
+        return []
+    ends = [e for _k, e in _paragraph_ends(text)]
+    if len(ends) < PARAGRAPHS_MIN - 1:
+        return []
+    paras: dict[str, set[int]] = {}
+    for e in evidence:
+        if e.code in cands and e.field == "text":
+            paras.setdefault(e.code, set()).add(bisect(ends, e.start))
+    out = [c for c, ps in paras.items() if len(ps) >= PARAGRAPHS_MIN]
+    for c in out:
+        scores[c] = max(scores[c], ABOUT_MIN)
+    return out
 
 
 def tag_countries(title: str, text: str) -> CountryTags:
@@ -606,6 +721,27 @@ def tag_countries(title: str, text: str) -> CountryTags:
             for c in frequent:
                 if scores[c] < ABOUT_MIN:
                     scores[c] = ABOUT_MIN
+    lead_listed: list[str] = []
+    if len(scores) >= LIST_MIN and text:
+        # a list of countries in the paragraph after the lead ("major buyers were
+        # Singapore, Japan, Britain and the U.S."): its items are subjects too
+        # ... unless the list holds the headline's or the dateline's country ("the lake,
+        # shared by Chad, Niger, Nigeria and Cameroon"): a description, whose items
+        # in the lead only escape the relative cut
+        listed = _next_paragraph_lists(text, mentions, lead_end, frequent)
+        if in_title.intersection(listed) or set(dateline).intersection(listed):
+            lead_listed = [c for c in listed if c in in_lead]
+        elif listed:
+            for c in listed:
+                scores[c] = max(scores[c], ABOUT_MIN)
+                frequent.append(c)
+    if len(scores) > 1 and len(evidence) > PARAGRAPHS_MIN:
+        # candidates: named often enough, and not about and placed already
+        cands = {c for c, n in counts.items() if n >= PARAGRAPHS_MIN and c not in frequent
+                 and c not in in_title and c not in dateline and not (
+                     c in in_lead and weighed[c] >= PLACED_MIN and scores[c] >= ABOUT_MIN)}
+        if cands:
+            frequent += _recurring(text, evidence, cands, scores)
     best = max(scores.values(), default=0.0)
     if lead and len(scores) > 1:
         # primary roles in the lead: both sides of a deal or dispute, targets, topics, ...
@@ -620,12 +756,14 @@ def tag_countries(title: str, text: str) -> CountryTags:
     # headline, the lead or the dateline): a second country in the lead is about however
     # strong the dateline and headline make the first
     # ... and neither to the items of a list in the lead
+    # (the lists of the lead and the next paragraph are in ``frequent``)
     placed = {c for c in in_lead if weighed[c] >= PLACED_MIN}
-    if len(lead) >= LIST_MIN:
-        placed.update(_lead_lists(text, lead, in_lead))
-    placed.update(in_title, dateline, frequent)
+    placed.update(in_title, dateline, frequent, lead_listed)
     about = sorted((c for c, sc in scores.items() if sc >= ABOUT_MIN and (
         c in placed or sc >= ABOUT_REL * best)), key=lambda c: (-scores[c], firsts[c]))
+    if len(about) > 1:
+        about = [c for c in about if c == about[0] or counts[c] > 1
+                 or not _company_home(text, evidence, c)]
     # a stable sort: ties keep the order of first mention
     mentioned = sorted(counts, key=lambda c: (-scores.get(c, 0.0), -counts[c], firsts[c]))
     return CountryTags(mentioned=mentioned, about=about, counts=counts, evidence=evidence)

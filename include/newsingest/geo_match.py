@@ -17,6 +17,11 @@ _COUNTY_AT = re.compile(r"(?:-[A-Z][a-z]+)? County\b")
 _STREET_WORDS = ("Street", "St", "Road", "Rd", "Avenue", "Ave", "Boulevard", "Blvd", "Lane",
                  "Drive", "Highway", "Parkway")
 _STREET_AT = re.compile(rf" (?:{'|'.join(_STREET_WORDS)})\b")
+# a pact named after the city where it was made ("the Paris accord", "PARIS PACT",
+# "the Minsk agreements"): no mention of the city's country
+_TREATY_WORDS = ("accord", "accords", "pact", "protocol", "treaty", "agreement",
+                 "agreements", "convention")
+_TREATY_AT = re.compile(rf" (?i:{'|'.join(_TREATY_WORDS)})\b")
 _ABBREV_AT = re.compile(r"[A-Z][A-Za-z.]{0,4}\.")
 _DOMESTIC_KINDS = frozenset(("place", "state", "metonym"))
 _PLACE_KINDS = frozenset(("place", "state"))
@@ -399,7 +404,8 @@ class _Lists:
         # the contexts the place rules look at begin with ", " (a state), "-" (a county),
         # or a space and one of these words (normalised): a county, a street, a particle
         self.place_context_next = frozenset(
-            normalise(w).split()[0] for w in (*_STREET_WORDS, "county", *g.words("place_particles"))
+            normalise(w).split()[0] for w in (*_STREET_WORDS, *_TREATY_WORDS, "county",
+                                              *g.words("place_particles"))
             if normalise(w).split())
 
     def sense(self, key: str) -> tuple[frozenset[str], ...]:
@@ -447,6 +453,9 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 doc.orgs = True         # a corporate word ("Inc", "Bank"): see _drop_organisations
             continue
         codes = e.codes
+        if s[end:end + 2] == ", " and kind in ("name", "place") and _sentence_start(
+                s, start) and _ORG_APPOSITIVE_AT.match(s, end):
+            continue                    # "Iceland, the frozen food retailer, said"
         if e.plain:
             # no rule applies but the descriptor and currency checks (as below)
             if descriptor_prev and start > 1 and padded.endswith(descriptor_prev, 0, start + 1):
@@ -456,7 +465,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                     nc = s[end:end + 1]
                     if nc == "$":
                         continue
-                    if nc == " " and s[end + 1:end + 2].isalpha():
+                    if nc in " \n" and s[end + 1:end + 2].isalpha():
                         word = padded[end + 2:padded.find(" ", end + 2)]
                         if word in currency_words:
                             skip_until = end + 1 + len(word)
@@ -501,6 +510,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 continue                # "Flexi-Van" (not "Moscow-Kyiv"): a name's end
             if _STREET_AT.match(s, end):
                 continue                # "Washington St", "London Road": a street
+            if _TREATY_AT.match(s, end):
+                continue                # "the Paris accord": a pact named after a city
             # "Athens-Clarke County", "Moscow County": a county named after the city
             if s[end:end + 1] in " -" and _COUNTY_AT.match(s, end) and not (
                     lists.county_lands.issuperset(c.lower() for c in codes)):
@@ -524,7 +535,8 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
                 ns, _ne, nentry = hits[i + 1]
                 if ns == end + 2 and ((nentry.kind == "state" and "abbrev" not in nentry.flags) or (
                         nentry.resolver == "georgia"
-                        and e.key not in lists.ge_cities)):
+                        and e.key not in lists.ge_cities)) and not _list_item(
+                            doc.g, s, e.key, nentry, _ne):
                     # the city is the namesake in that state: other bare uses follow it
                     doc.moved[e.key] = nentry.codes or ("US",)
                     continue
@@ -549,7 +561,7 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
             nc = s[end:end + 1]
             if nc == "$":                              # US$, HK$, NZ$
                 continue
-            if nc == " " and s[end + 1:end + 2].isalpha():
+            if nc in " \n" and s[end + 1:end + 2].isalpha():
                 word = padded[end + 2:padded.find(" ", end + 2)]
                 if word in currency_words:             # "Turkish lira", "Swiss francs"
                     skip_until = end + 1 + len(word)
@@ -557,6 +569,34 @@ def _scan_field(doc: _Doc, fld: str, s: str, out: list[list]) -> None:
         if e.namesake:
             doc.towns = True            # "Palestine", "Lebanon": also US towns
         out.append([codes, kind, fld, start, end, s[start:end], e])
+
+
+# "Iceland, the frozen food retailer, said": a name that opens its sentence and is then
+# described as a business is the business (the nouns are a company's, never a country's)
+_ORG_APPOSITIVE_AT = re.compile(
+    r", (?:the|a|an) (?:[\w-]+ ){0,4}(?:retailer|supermarket|supermarkets|store|stores|"
+    r"chain|company|firm|group|bank|airline|carrier|insurer|brewer|grocer|conglomerate|"
+    r"publisher|broadcaster|manufacturer|maker|distributor|restaurant chain)(?=,)")
+
+
+def _sentence_start(s: str, start: int) -> bool:
+    """Does ``start`` open its field or sentence (an optional opening quote aside)?"""
+    before = s[max(0, start - 3):start].rstrip(" \"'“‘")
+    return not before or before[-1] in ".!?\n"
+
+
+_LIST_NEXT = re.compile(r",? (?:and|or) [A-Z]|, [A-Z]")
+
+
+def _list_item(g: Gazetteer, s: str, key: str, state: Entry, state_end: int) -> bool:
+    """Is "City, Region" two items of a list ("serves Copenhagen, Hamburg, Rotterdam and
+    Mannheim") rather than a town in that region? So when another capitalised item
+    follows the region and the town has no namesake of at least
+    ``DATELINE_TOWN_MIN_POP`` people in the region's country."""
+    if not _LIST_NEXT.match(s, state_end):
+        return False
+    homes = g.namesakes.get(key)
+    return homes is not None and not homes.intersection(state.codes or ("US",))
 
 
 def _descriptor(lists: _Lists, descriptor_prev: tuple[str, ...], padded: str, s: str,
