@@ -501,15 +501,23 @@ def _paragraph_ends(text: str) -> list[tuple[int, int]]:
     ends = []
     i = text.find("\n")
     while i >= 0:
-        k = i - 1
-        while k >= 0 and text[k] in " \t":
-            k -= 1
-        if k >= 0 and text[k] in "\"'”’":
-            k -= 1
-        if k >= 0 and text[k] in ".!?":
+        k = _sentence_end_before(text, i, 0)
+        if k >= 0:
             ends.append((k, i + 1))
         i = text.find("\n", i + 1)
     return ends
+
+
+def _sentence_end_before(text: str, i: int, floor: int) -> int:
+    """The offset of the sentence's final mark that the line break at ``i`` follows
+    (trailing blanks and one closing quote skipped, not looking before ``floor``), or -1
+    when the break does not end a sentence."""
+    k = i - 1
+    while k >= floor and text[k] in " \t":
+        k -= 1
+    if k >= floor and text[k] in "\"'”’":
+        k -= 1
+    return k if k >= floor and text[k] in ".!?" else -1
 
 
 def _paragraph_end_after(text: str, pos: int) -> int:
@@ -517,12 +525,7 @@ def _paragraph_end_after(text: str, pos: int) -> int:
     ``_paragraph_ends``), or the end of the text."""
     i = text.find("\n", pos)
     while i >= 0:
-        k = i - 1
-        while k >= pos and text[k] in " \t":
-            k -= 1
-        if k >= pos and text[k] in "\"'”’":
-            k -= 1
-        if k >= pos and text[k] in ".!?":
+        if _sentence_end_before(text, i, pos) >= 0:
             return i + 1
         i = text.find("\n", i + 1)
     return len(text)

@@ -137,14 +137,7 @@ def _write(ctx: RunContext, name: str, schema: pa.Schema, rows: list[dict]) -> s
 def _read(ctx: RunContext, rel: str, columns: Sequence[str] | None = None) -> list[dict]:
     """A staged table's rows; with ``columns``, only those of them the file has (a stage
     that needs a few columns skips turning the others, e.g. country evidence, into dicts)."""
-    if columns is None:
-        return ctx.store.read_parquet(rel).to_pylist()
-    import pyarrow.parquet as pq
-
-    with ctx.store.fs.open(ctx.store.path(rel), "rb") as fh:
-        pf = pq.ParquetFile(fh)
-        present = set(pf.schema_arrow.names)
-        return pf.read(columns=[c for c in columns if c in present]).to_pylist()
+    return ctx.store.read_parquet(rel, columns).to_pylist()
 
 
 # -- plan -------------------------------------------------------------------------------

@@ -223,9 +223,15 @@ class Store:
             if self.fs.exists(tmp):
                 self.fs.rm(tmp)
 
-    def read_parquet(self, relpath: str) -> pa.Table:
+    def read_parquet(self, relpath: str, columns: Iterable[str] | None = None) -> pa.Table:
+        """The file as a table; with ``columns``, only those of them the file has (a
+        file written by an older version may lack a newer column)."""
         with self.fs.open(self.path(relpath), "rb") as fh:
-            return pq.read_table(fh)
+            if columns is None:
+                return pq.read_table(fh)
+            pf = pq.ParquetFile(fh)
+            present = set(pf.schema_arrow.names)
+            return pf.read(columns=[c for c in columns if c in present])
 
     # -- published tables ---------------------------------------------------------
     def partition_dir(self, table: str, date: str) -> str:
