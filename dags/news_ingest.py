@@ -1,7 +1,7 @@
 """news_ingest: RSS/Atom feeds -> clean, deduplicated, country-tagged Parquet.
 
-Reads top-down like the flow: plan -> poll -> fetch -> extract (mapped per feed
-group) -> dedup (which also picks the new stories' country tags) -> publish. Every task is one call into the
+Reads top-down like the flow: plan -> poll -> fetch -> extract (a task group mapped
+per feed group) -> dedup (which also picks the new stories' country tags) -> publish. Every task is one call into the
 ``newsingest`` library; XCom carries only short references. Configuration comes
 from ``NEWS_*`` environment variables (see the README) and the run's params.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk import Asset, Param, dag, get_current_context, task, task_group
 from airflow.sdk.exceptions import AirflowFailException
 
 from newsingest.config import check_schedule
@@ -109,7 +109,9 @@ def news_ingest():
         stories, too little work for a task of its own (a task instance less on the
         run's serial path: about 1 s of hand-over).
         """
-        refs = list(refs)
+        # The Task SDK of Airflow 3.2-3.3 hands a mapped task group's single expansion
+        # over as the bare value, not a one-element list (apache/airflow#69036).
+        refs = [refs] if isinstance(refs, str) else list(refs or [])
         _run("dedup", "dedup_stage", refs)
         _run("geo", "geo_stage", refs)
         return refs
@@ -129,9 +131,14 @@ def news_ingest():
             "date": counts["date"], "run_id": counts["run_id"], "stories": counts["stories"]}
         return counts
 
-    groups = plan()
-    extracted = extract.expand(ref=fetch.expand(ref=poll.expand(group=groups)))
-    publish(dedup(extracted))
+    @task_group(prefix_group_id=False)
+    def feed_group(group: dict):
+        """One group's poll -> fetch -> extract. Mapped as a group, each group's next
+        task starts when its own previous one ends: a slow publisher holds back its own
+        group, not every group's next stage (task ids stay poll, fetch, extract)."""
+        return extract(fetch(poll(group)))
+
+    publish(dedup(feed_group.expand(group=plan())))
 
 
 news_ingest()

@@ -27,8 +27,13 @@ def test_dag_shape(dagbag):
     dag = dagbag.dags["news_ingest"]
     assert dag.catchup is False and dag.max_active_runs == 1
     assert set(dag.task_ids) == {"plan", "poll", "fetch", "extract", "dedup", "publish"}
-    for tid in ("poll", "fetch", "extract"):
-        assert dag.get_task(tid).is_mapped, f"{tid} must be mapped over feed groups"
+    # poll -> fetch -> extract: one task group mapped over the feed groups, so each
+    # group's next task waits on its own previous one only.
+    groups = [dag.get_task(tid).get_closest_mapped_task_group() for tid in ("poll", "fetch", "extract")]
+    assert None not in groups and len({g.group_id for g in groups}) == 1, \
+        "poll, fetch, extract: one mapped task group"
+    assert dag.get_task("plan").get_closest_mapped_task_group() is None
+    assert dag.get_task("dedup").get_closest_mapped_task_group() is None
     order = ["plan", "poll", "fetch", "extract", "dedup", "publish"]
     for up, down in zip(order, order[1:]):
         assert down in dag.get_task(up).downstream_task_ids

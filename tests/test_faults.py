@@ -41,12 +41,12 @@ KILLS = [
     "stage.plan.end", "stage.poll.start", "stage.poll.end", "stage.fetch.end",
     "stage.extract.end", "stage.dedup.end", "stage.geo.end",
     "write-mid:*/out/articles/*", "write-mid:*/out/copies/*", "write-mid:*/out/feed_polls/*",
-    "write-mid:*/out/raw_pages/*", "write-mid:*/feeds.json", "write-mid:*/site_templates.json",
+    "write-mid:*/raw-*", "write-mid:*/feeds.json", "write-mid:*/site_templates.json",
     "publish.staged", "write-mid:_commits/*", "publish.committed",
     "apply.moved:articles/*", "apply.moved:raw_pages/*", "apply.moved:state/feeds.json",
     "publish.applied", "stage.publish.end",
 ]
-DISK_FULL = ["write-mid:*/out/copies/*", "write-mid:*/out/raw_pages/*", "write-mid:_commits/*",
+DISK_FULL = ["write-mid:*/out/copies/*", "write-mid:*/raw-*", "write-mid:_commits/*",
              "write-mid:*/dedup_index.bin"]
 CELLS = [("kill", p) for p in KILLS] + [("enospc", p) for p in DISK_FULL]
 # Where rolling back and rolling forward differ: also the other order of re-runs.

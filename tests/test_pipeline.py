@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
@@ -248,3 +249,81 @@ def test_a_run_commits_on_an_object_store_like_filesystem(tmp_path):
     assert [f.split("/")[0] for f in store.find()
             if f.split("/")[0] in ("_staging", "_lock")] == []
     assert len(store.listdir("_commits")) == 3
+
+
+def test_raw_pages_keep_each_answered_page_once_with_its_hash(tmp_path):
+    """Fetch stages the raw_pages rows (hashed in the mapped task); publish commits them,
+    leaving out a page listed again whose rows an earlier run published, and pages that
+    never answered (no status: nothing to keep)."""
+    import hashlib
+
+    from support_http import LoopbackServer, Reply
+
+    html = {"Content-Type": "text/html; charset=utf-8"}
+    dead = f"http://127.0.0.1:{closed_port()}/dead"
+    with LoopbackServer() as site:
+        site.routes.update({
+            "/rss.xml": Reply(200, feed([site.url("/a"), site.url("/missing"), dead]),
+                              {"Content-Type": "application/rss+xml"}),
+            "/a": Reply(200, page("Norway picks wind farms", PARAS[0]), html),
+            "/missing": Reply(404, b"no such page"),
+            "/b": Reply(200, page("Trawlers want compensation for wind farms",
+                                  "Fishermen in Norway asked for money on Monday."), html),
+        })
+        registry, data = one_feed_registry(tmp_path, site.url("/rss.xml")), tmp_path / "data"
+        s = settings(registry, data, NEWS_FETCH_RETRIES="0")
+        first = run_all(RunContext("manual__raw1", "2026-11-24", s))
+        # The feed state is lost (restored from an old backup): /a is listed as new again.
+        (data / "state" / "feeds.json").unlink()
+        site.routes["/rss.xml"] = Reply(200, feed([site.url("/a"), site.url("/b")]),
+                                        {"Content-Type": "application/rss+xml"})
+        second = run_all(RunContext("manual__raw2", "2026-11-24", s))
+        assert site.hits("/a") == 2 and site.hits("/b") == 1
+    assert (first["stories"], second["stories"], second["copies_refetched"]) == (1, 1, 1)
+    raw = rows(data, "raw_pages")
+    by_run = sorted((r["run_id"], r["url"].rsplit("/", 1)[1], r["http_status"]) for r in raw)
+    assert by_run == [("manual__raw1", "a", 200), ("manual__raw1", "missing", 404),
+                      ("manual__raw2", "b", 200)]
+    for r in raw:
+        assert r["body_sha256"] == hashlib.sha256(r["body"]).hexdigest()
+        assert r["body"] and (r["http_status"] != 200 or dict(r["headers"])["content-type"] == html["Content-Type"])
+    assert {r["copy_id"] for r in raw} <= {c["copy_id"] for c in rows(data, "copies")}
+
+
+def test_a_run_staged_by_the_previous_layout_publishes_the_same(web, tmp_path):
+    """Pages staged by the version that kept bodies in pages-<ref> (a run upgraded between
+    fetch and extract) are extracted and published as the current layout's are."""
+    from newsingest import pipeline
+    from newsingest.store import Store
+
+    registry = web.write_registry(tmp_path / "feeds.yaml")
+    tables = {}
+    for layout in ("current", "previous"):
+        data = tmp_path / layout
+        ctx = RunContext("manual__2026-11-24T10:00:00+00:00", "2026-11-24", settings(registry, data))
+        store = Store(str(data))
+        refs = [pipeline.poll_group(ctx, g) for g in plan(ctx)]
+        for ref in refs:
+            pipeline.fetch_group(ctx, ref)
+            if layout == "previous":
+                meta = store.read_parquet(f"{ctx.staging}/pages-{ref}.parquet")
+                raw = {r["copy_id"]: r for r in store.read_parquet(f"{ctx.staging}/raw-{ref}.parquet").to_pylist()}
+                old = [{**m, "headers": (raw.get(m["copy_id"]) or {}).get("headers") or [],
+                        "body": (raw.get(m["copy_id"]) or {}).get("body")} for m in meta.to_pylist()]
+                store.write_parquet(f"{ctx.staging}/pages-{ref}.parquet", pa.Table.from_pylist(old))
+                store.remove(f"{ctx.staging}/raw-{ref}.parquet")
+            pipeline.extract_group(ctx, ref)
+        pipeline.dedup_stage(ctx, refs)
+        pipeline.geo_stage(ctx, refs)
+        pipeline.publish(ctx, refs)
+        tables[layout] = {name: sorted(rows(data, name), key=lambda r: (r.get("copy_id") or r.get("article_id") or r["feed_id"]))
+                          for name in ("articles", "copies", "raw_pages")}
+    assert tables["current"]["raw_pages"] and tables["current"]["articles"]
+    def untimed(r: dict) -> dict:
+        out = {k: v for k, v in r.items() if k not in ("fetched_at", "elapsed_ms", "polled_at")}
+        if "headers" in out:
+            out["headers"] = [h for h in out["headers"] if h[0] != "date"]
+        return out
+
+    for name, current in tables["current"].items():
+        assert [untimed(r) for r in tables["previous"][name]] == [untimed(r) for r in current], name

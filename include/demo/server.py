@@ -33,7 +33,6 @@ from newsingest_demo.site import (
     Content,
     Publisher,
     Resource,
-    gzip_bytes,
     load_content,
     render_not_found,
     render_publisher,
@@ -99,7 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         body = res.body
         if use_gzip:
-            body = gzip_bytes(body)
+            body = res.gzipped
             headers["Content-Encoding"] = "gzip"
         self._send(200, res.content_type, body, headers, send_body)
 

@@ -18,7 +18,7 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from email.utils import format_datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -135,10 +135,15 @@ class Resource:
     body: bytes
     last_modified: dt.datetime | None = None
 
-    @property
+    @cached_property
     def etag(self) -> str:
-        """Strong validator derived from the body."""
+        """Strong validator derived from the body (computed once per resource)."""
         return '"' + hashlib.sha1(self.body).hexdigest()[:20] + '"'
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        """The gzip variant of the body, compressed once (as a server's static gzip cache)."""
+        return gzip_bytes(self.body)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from newsingest import __version__, commit, faults, lease
 from newsingest.config import FeedSpec, Settings, load_registry
@@ -48,11 +49,13 @@ ENTRIES = pa.schema([
     ("summary", pa.string()), ("published_at", TS), ("categories", STRINGS),
     ("authors", STRINGS),
 ])
+# What fetch stages per page: its entry and the outcome (``pages-<ref>``); the bodies and
+# headers of the pages that answered go to ``raw-<ref>`` as raw_pages rows (hashed there,
+# in the mapped task), which publish commits as they are.
 PAGES = pa.schema([
     *ENTRIES,
-    ("final_url", pa.string()), ("http_status", pa.int32()),
-    ("headers", pa.map_(pa.string(), pa.string())), ("fetched_at", TS),
-    ("body", pa.binary()), ("error_kind", pa.string()), ("error", pa.string()),
+    ("final_url", pa.string()), ("http_status", pa.int32()), ("fetched_at", TS),
+    ("error_kind", pa.string()), ("error", pa.string()),
 ])
 # The country tags of one article: computed per article in extract (mapped), picked for
 # the run's new stories by the geo stage.
@@ -62,7 +65,7 @@ COUNTRY_TAGS = [
     ("country_evidence", ARTICLES.field("country_evidence").type),
 ]
 EXTRACTED = pa.schema([
-    *(f for f in PAGES if f.name not in ("body", "headers")),
+    *PAGES,
     ("ok", pa.bool_()), ("text", pa.string()), ("page_title", pa.string()),
     ("page_authors", STRINGS), ("language", pa.string()), ("language_source", pa.string()),
     ("page_published_at", TS), ("published_at_source", pa.string()),
@@ -310,18 +313,37 @@ def fetch_group(ctx: RunContext, ref: str) -> str:
     todo = list(unique.values())
     # Pages are fetched and written in chunks, so memory holds one chunk of bodies at most.
     with Fetcher(FetchPolicy.from_settings(s, max_bytes=s.max_page_bytes)) as fetcher, \
-            ctx.store.parquet_writer(f"{ctx.staging}/pages-{ref}.parquet", PAGES) as writer:
+            ctx.store.parquet_writer(f"{ctx.staging}/pages-{ref}.parquet", PAGES) as pages_out, \
+            ctx.store.parquet_writer(_raw_path(ctx, ref), RAW_PAGES) as raw_out:
         for start in range(0, max(len(todo), 1), FETCH_CHUNK):
             chunk = todo[start:start + FETCH_CHUNK]
             results = fetcher.fetch_many([e["link"] for e in chunk])
-            pages = [{
-                **e, "final_url": r.final_url, "http_status": r.status,
-                "headers": dict(r.headers or {}), "fetched_at": r.fetched_at,
-                "body": r.body if r.status is not None else None,
+            pages_out.write_table(pa.Table.from_pylist([{
+                **e, "final_url": r.final_url, "http_status": r.status, "fetched_at": r.fetched_at,
                 "error_kind": r.error_kind, "error": r.error,
-            } for e, r in zip(chunk, results)]
-            writer.write_table(pa.Table.from_pylist(pages, schema=PAGES))
+            } for e, r in zip(chunk, results)], schema=PAGES))
+            answered = [{
+                "copy_id": e["copy_id"], "url": e["link"], "final_url": r.final_url,
+                "http_status": r.status, "headers": dict(r.headers or {}),
+                "fetched_at": r.fetched_at, "body": r.body,
+                "body_sha256": hashlib.sha256(r.body or b"").hexdigest(), "run_id": ctx.run_id,
+            } for e, r in zip(chunk, results) if r.status is not None]
+            if answered:
+                raw_out.write_table(to_table(RAW_PAGES, answered))
     return ref
+
+
+def _raw_path(ctx: RunContext, ref: str) -> str:
+    return f"{ctx.staging}/raw-{ref}.parquet"
+
+
+def _fetched_bodies(ctx: RunContext, ref: str) -> dict[str, tuple[bytes | None, dict]]:
+    """copy_id -> (body, headers) of the group's pages that answered."""
+    rel = _raw_path(ctx, ref)
+    if not ctx.store.exists(rel):   # staged by a version that kept bodies in pages-<ref>
+        rel = f"{ctx.staging}/pages-{ref}.parquet"
+    return {r["copy_id"]: (r["body"], dict(r["headers"] or [])) for r in _read(
+        ctx, rel, ("copy_id", "body", "headers"))}
 
 
 def _pending_entries(ctx: RunContext, ref: str) -> list[dict]:
@@ -351,15 +373,17 @@ def extract_group(ctx: RunContext, ref: str) -> str:
     from newsingest.errors import ExtractionError
     from newsingest.extract import PageInput, extract_batch
 
-    pages = _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
+    pages = _read(ctx, f"{ctx.staging}/pages-{ref}.parquet", PAGES.names)
+    bodies = _fetched_bodies(ctx, ref)
     templates = _load_templates(ctx)
-    fetched = [p for p in pages if p["error_kind"] is None and p["body"]]
-    inputs = [PageInput(p["final_url"] or p["link"], p["body"],
-                        dict(p["headers"] or []).get("content-type")) for p in fetched]
+    fetched = [p for p in pages if p["error_kind"] is None and bodies.get(p["copy_id"], (None,))[0]]
+    inputs = [PageInput(p["final_url"] or p["link"], bodies[p["copy_id"]][0],
+                        bodies[p["copy_id"]][1].get("content-type")) for p in fetched]
+    del bodies   # the inputs hold what extraction needs
     results = dict(zip((p["copy_id"] for p in fetched), extract_batch(inputs, templates)))
     rows = []
     for p in pages:
-        row = {k: v for k, v in p.items() if k not in ("body", "headers")}
+        row = dict(p)
         res = results.get(p["copy_id"])
         row["ok"] = False
         if res is None:
@@ -587,14 +611,7 @@ def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str
     stage("copies", "", to_table(COPIES, copies))
     stage("feed_polls", "", to_table(FEED_POLLS, poll_rows))
     for ref in refs:
-        pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
-                 if p["http_status"] is not None and p["copy_id"] not in refetched]
-        stage("raw_pages", f"-{ref}", to_table(RAW_PAGES, [{
-            "copy_id": p["copy_id"], "url": p["link"], "final_url": p["final_url"],
-            "http_status": p["http_status"], "headers": dict(p["headers"] or []),
-            "fetched_at": p["fetched_at"], "body": p["body"],
-            "body_sha256": hashlib.sha256(p["body"] or b"").hexdigest(), "run_id": ctx.run_id,
-        } for p in pages]))
+        _stage_raw_pages(ctx, ref, refetched, files)
 
     # The run state, staged too: it is committed together with the tables.
     before = FeedStates.load(store, ctx.run_id)
@@ -654,6 +671,41 @@ def _stage_outputs(ctx: RunContext, refs: Sequence[str]) -> tuple[list[tuple[str
         **{f"copies_{k}": v for k, v in outcomes.items()},
     }
     return files, summary
+
+
+def _stage_raw_pages(ctx: RunContext, ref: str, refetched: set[str],
+                     files: list[tuple[str, str]]) -> None:
+    """The group's raw_pages file, as fetch staged it (committed without a rewrite)
+    unless it holds pages listed again (refetched: their rows exist), which are left out."""
+    final = f"{ctx.store.partition_dir('raw_pages', ctx.run_date)}/part-{ctx.key}-{ref}.parquet"
+    rel = _raw_path(ctx, ref)
+    if not ctx.store.exists(rel):
+        _stage_old_raw_pages(ctx, ref, refetched, files, final)
+        return
+    ids = ctx.store.read_parquet(rel, ["copy_id"]).column("copy_id")
+    drop = pc.is_in(ids, value_set=pa.array(sorted(refetched), pa.string()))
+    if len(ids) and not pc.any(drop).as_py():
+        files.append((rel, final))
+        return
+    kept = ctx.store.read_parquet(rel).filter(pc.invert(drop))
+    if kept.num_rows:
+        ctx.store.write_parquet(f"{ctx.staging}/out/{final}", kept)
+        files.append((f"{ctx.staging}/out/{final}", final))
+
+
+def _stage_old_raw_pages(ctx: RunContext, ref: str, refetched: set[str],
+                         files: list[tuple[str, str]], final: str) -> None:
+    """raw_pages rows from a pages-<ref> file staged by a version that kept bodies there."""
+    pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
+             if p["http_status"] is not None and p["copy_id"] not in refetched]
+    if pages:
+        ctx.store.write_parquet(f"{ctx.staging}/out/{final}", to_table(RAW_PAGES, [{
+            "copy_id": p["copy_id"], "url": p["link"], "final_url": p["final_url"],
+            "http_status": p["http_status"], "headers": dict(p["headers"] or []),
+            "fetched_at": p["fetched_at"], "body": p["body"],
+            "body_sha256": hashlib.sha256(p["body"] or b"").hexdigest(), "run_id": ctx.run_id,
+        } for p in pages]))
+        files.append((f"{ctx.staging}/out/{final}", final))
 
 
 def run_all(ctx: RunContext, feed_ids: Sequence[str] | None = None, force: bool = False,

@@ -218,6 +218,7 @@ class Store:
             with _naming(final), self._open_new(directory, name) as fh, \
                     pq.ParquetWriter(fh, schema, compression="zstd") as writer:
                 yield writer
+                faults.point(f"write-mid:{relpath}")   # rows written, footer not yet
             self.fs.mv(tmp, final)
         finally:
             if self.fs.exists(tmp):
