@@ -37,7 +37,9 @@ is triggered (``airflow dags trigger``) and waited for. Before the timed runs a 
 ``--no-warm-up`` keeps that in). Per run the timeline from the metadata DB is printed:
 the CLI's start until the run exists, the hand-overs (from the moment a task instance
 could start, its upstream done and a worker slot free, to its start), the run's end and
-the CLI's exit, and the api-server's slow calls.
+the CLI's exit, and the api-server's slow calls. A fixed CPU loop is timed before and
+after each run (the machine's speed; on a shared machine it moves by a third within
+minutes), and the comparison also gives the ratio at one CPU speed.
 
 Politeness is set so the web answers as fast as it can, and stated in the output:
 ``NEWS_HOST_INTERVAL=0``, ``NEWS_PER_HOST_CONCURRENCY=4``, ``NEWS_FETCH_WORKERS=16``,
@@ -661,6 +663,22 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def cpu_speed() -> float:
+    """CPU seconds of a fixed pure-Python loop (median of 5): the machine's speed right now.
+
+    On a shared machine the same work takes 15-40% more or less CPU from one minute to
+    the next (extract: 31-45 s CPU for the same 5,000 pages within ten minutes); the
+    probe, taken just before and after a run with nothing else of the bench running,
+    lets runs be compared at one speed."""
+    times = []
+    for _ in range(5):
+        t, x = time.process_time(), 0
+        for i in range(2_000_000):
+            x += i * i
+        times.append(time.process_time() - t)
+    return statistics.median(times)
+
+
 def _slot_list(text: str) -> list[int]:
     slots = [int(x) for x in text.split(",") if x.strip()]
     if not slots or min(slots) < 1:
@@ -673,26 +691,34 @@ def compare_slots(runs: list[tuple[int, dict]]) -> dict:
     print("\n== worker slots compared (first runs; CLI wall: the whole `airflow dags test`; "
           "DAG run: start to end in the metadata DB)")
     print(f"{'slots':>5s} {'CLI wall s':>10s} {'DAG run s':>9s} {'articles/s':>10s} "
-          f"{'hand-overs s':>12s} {'start-up s':>10s} {'load':>9s}")
+          f"{'hand-overs s':>12s} {'start-up s':>10s} {'load':>9s} {'CPU probe ms':>12s}")
     for slots, res in runs:
         t = res.get("timeline") or {}
         print(f"{slots:5d} {res['wall_s']:10.1f} {t.get('dag_run_s', math.nan):9.1f} "
               f"{res['articles_per_s']:10.1f} {t.get('handovers_s', math.nan):12.1f} "
-              f"{t.get('startup_s', math.nan):10.1f} {res['load'][0]:4.1f}-{res['load'][1]:<4.1f}")
+              f"{t.get('startup_s', math.nan):10.1f} {res['load'][0]:4.1f}-{res['load'][1]:<4.1f} "
+              f"{1000 * res['speed_probe_s']:12.1f}")
     by: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    reference = statistics.median(res["speed_probe_s"] for _, res in runs)
     for slots, res in runs:
         by[slots]["wall"].append(res["wall_s"])
         by[slots]["dag_run"].append((res.get("timeline") or {}).get("dag_run_s", math.nan))
+        # At the reference speed: a run on a machine 10% slower than usual counts 10% less.
+        by[slots]["dag_run_adj"].append(by[slots]["dag_run"][-1] * reference / res["speed_probe_s"])
     base = min(by)
     summary = {}
     for slots in sorted(by):
         wall, dag_run = statistics.median(by[slots]["wall"]), statistics.median(by[slots]["dag_run"])
-        summary[slots] = {"wall_s": wall, "dag_run_s": dag_run,
+        adjusted = statistics.median(by[slots]["dag_run_adj"])
+        summary[slots] = {"wall_s": wall, "dag_run_s": dag_run, "dag_run_adjusted_s": adjusted,
                           "speedup_wall": statistics.median(by[base]["wall"]) / wall,
-                          "speedup_dag_run": statistics.median(by[base]["dag_run"]) / dag_run}
-        print(f"{slots} slot(s): medians CLI wall {wall:.1f} s, DAG run {dag_run:.1f} s; against "
-              f"{base}: {summary[slots]['speedup_wall']:.2f}x on CLI wall, "
-              f"{summary[slots]['speedup_dag_run']:.2f}x on the DAG run")
+                          "speedup_dag_run": statistics.median(by[base]["dag_run"]) / dag_run,
+                          "speedup_dag_run_adjusted": statistics.median(by[base]["dag_run_adj"]) / adjusted}
+        print(f"{slots} slot(s): medians CLI wall {wall:.1f} s, DAG run {dag_run:.1f} s "
+              f"({adjusted:.1f} s at the median CPU speed); against {base}: "
+              f"{summary[slots]['speedup_wall']:.2f}x on CLI wall, "
+              f"{summary[slots]['speedup_dag_run']:.2f}x on the DAG run, "
+              f"{summary[slots]['speedup_dag_run_adjusted']:.2f}x at one CPU speed")
     return summary
 
 
@@ -749,8 +775,10 @@ def bench_once(args: argparse.Namespace) -> tuple[int, list[dict]]:
                 if edition > 1:
                     web.next_edition(max(1, round(args.pages * args.new)))
                     env["NEWS_MAX_ENTRIES_PER_FEED"] = politeness(args, web)["NEWS_MAX_ENTRIES_PER_FEED"]
+                speed_before = cpu_speed()
                 run = (run_scheduled(env, work, label, pids, api_pid) if args.scheduler
                        else run_dag(env, work, label, args.executor, api_pid))
+                run["speed_probe_s"] = (speed_before + cpu_speed()) / 2
                 rows = probe_rows(work, run["started"])
                 run["run_id"] = latest_run_id(work, run["started"])
                 run["timeline"] = timeline(work, run, parallel,
