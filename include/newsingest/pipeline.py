@@ -322,15 +322,20 @@ def fetch_group(ctx: RunContext, ref: str) -> str:
                 **e, "final_url": r.final_url, "http_status": r.status, "fetched_at": r.fetched_at,
                 "error_kind": r.error_kind, "error": r.error,
             } for e, r in zip(chunk, results)], schema=PAGES))
-            answered = [{
-                "copy_id": e["copy_id"], "url": e["link"], "final_url": r.final_url,
-                "http_status": r.status, "headers": dict(r.headers or {}),
-                "fetched_at": r.fetched_at, "body": r.body,
-                "body_sha256": hashlib.sha256(r.body or b"").hexdigest(), "run_id": ctx.run_id,
-            } for e, r in zip(chunk, results) if r.status is not None]
+            answered = [_raw_row(ctx, e["copy_id"], e["link"], r.final_url, r.status, r.headers,
+                                 r.fetched_at, r.body)
+                        for e, r in zip(chunk, results) if r.status is not None]
             if answered:
                 raw_out.write_table(to_table(RAW_PAGES, answered))
     return ref
+
+
+def _raw_row(ctx: RunContext, copy_id: str, url: str, final_url: str | None, status: int,
+             headers: Any, fetched_at: datetime, body: bytes | None) -> dict:
+    """One raw_pages row: the page as it answered, with the hash of its body."""
+    return {"copy_id": copy_id, "url": url, "final_url": final_url, "http_status": status,
+            "headers": dict(headers or []), "fetched_at": fetched_at, "body": body,
+            "body_sha256": hashlib.sha256(body or b"").hexdigest(), "run_id": ctx.run_id}
 
 
 def _raw_path(ctx: RunContext, ref: str) -> str:
@@ -699,12 +704,9 @@ def _stage_old_raw_pages(ctx: RunContext, ref: str, refetched: set[str],
     pages = [p for p in _read(ctx, f"{ctx.staging}/pages-{ref}.parquet")
              if p["http_status"] is not None and p["copy_id"] not in refetched]
     if pages:
-        ctx.store.write_parquet(f"{ctx.staging}/out/{final}", to_table(RAW_PAGES, [{
-            "copy_id": p["copy_id"], "url": p["link"], "final_url": p["final_url"],
-            "http_status": p["http_status"], "headers": dict(p["headers"] or []),
-            "fetched_at": p["fetched_at"], "body": p["body"],
-            "body_sha256": hashlib.sha256(p["body"] or b"").hexdigest(), "run_id": ctx.run_id,
-        } for p in pages]))
+        ctx.store.write_parquet(f"{ctx.staging}/out/{final}", to_table(RAW_PAGES, [
+            _raw_row(ctx, p["copy_id"], p["link"], p["final_url"], p["http_status"], p["headers"],
+                     p["fetched_at"], p["body"]) for p in pages]))
         files.append((f"{ctx.staging}/out/{final}", final))
 
 
